@@ -1,0 +1,19 @@
+/* The route table: every route the REST API serves, and nothing else.
+ * openapi/openapi.yaml describes exactly these; the contract test checks it. */
+#include "server/api/handlers.h"
+#include "server/api/router.h"
+
+#include "util/cleanup.h"
+
+static const api_route routes[] = {
+  { "GET", "/healthz", handle_healthz, false },
+  { "GET", "/metrics", handle_metrics, true },
+  { "GET", "/v1/version", handle_version, false },
+  { "GET", "/v1/info", handle_info, false },
+};
+
+const api_route *api_routes(size_t *n)
+{
+  *n = ARRAY_SIZE(routes);
+  return routes;
+}

@@ -1,0 +1,82 @@
+#include "server/engine/engine_internal.h"
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "server/runtime/runtime_probe.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+/* Finds conmon and the default OCI runtime; called with the write lock held. */
+static void engine_probe_programs(engine *e)
+{
+  free(e->runtime_path);
+  free(e->runtime_version);
+  free(e->conmon_path);
+  free(e->conmon_version);
+  const crio_runtime_handler *h = config_runtime(e->cfg, e->cfg->default_runtime);
+  e->runtime_path = runtime_find_binary(h ? h->runtime_path : NULL, e->cfg->default_runtime);
+  e->runtime_version = e->runtime_path ? runtime_binary_version(e->runtime_path) : NULL;
+  e->conmon_path = runtime_find_binary(e->cfg->conmon, "conmon");
+  e->conmon_version = e->conmon_path ? runtime_binary_version(e->conmon_path) : NULL;
+  if (!e->runtime_path)
+    log_warn("OCI runtime %s not found (PATH or runtime_path)", e->cfg->default_runtime);
+  if (!e->conmon_path)
+    log_warn("conmon not found (PATH or crio.runtime.conmon)");
+}
+
+int engine_open(const crio_config *cfg, engine **out, crio_err **err)
+{
+  if (mkdir_p(cfg->root, 0711, err) < 0 || mkdir_p(cfg->runroot, 0711, err) < 0)
+    return crio_err_wrap(err, "prepare state directories");
+  _cleanup_free_ char *db_path = path_join(cfg->root, "crio.db");
+  store *s = NULL;
+  if (store_open(db_path, &s, err) < 0)
+    return crio_err_wrap(err, "open state store");
+  engine *e = xzalloc(sizeof *e);
+  pthread_rwlock_init(&e->lock, NULL);
+  e->cfg = config_copy(cfg);
+  e->store = s;
+  e->db_path = steal_pointer(&db_path);
+  engine_probe_programs(e);
+  *out = e;
+  return 0;
+}
+
+void engine_close(engine *e)
+{
+  if (!e)
+    return;
+  store_close(e->store);
+  config_free(e->cfg);
+  free(e->db_path);
+  free(e->runtime_path);
+  free(e->runtime_version);
+  free(e->conmon_path);
+  free(e->conmon_version);
+  pthread_rwlock_destroy(&e->lock);
+  free(e);
+}
+
+int engine_reload(engine *e, const crio_config *cfg, crio_err **err)
+{
+  /* Paths the daemon already holds (root, runroot, sockets) stay as they were. */
+  crio_config *next = config_copy(cfg);
+  crio_config *prev = e->cfg;
+  char **held[] = { &next->root, &next->runroot, &next->cri_socket, &next->api_socket,
+                    &next->listen, &next->storage_driver };
+  char *const kept[] = { prev->root, prev->runroot, prev->cri_socket, prev->api_socket,
+                         prev->listen, prev->storage_driver };
+  for (size_t i = 0; i < ARRAY_SIZE(held); i++) {
+    free(*held[i]);
+    *held[i] = xstrdup(kept[i]);
+  }
+  pthread_rwlock_wrlock(&e->lock);
+  e->cfg = next;
+  engine_probe_programs(e);
+  pthread_rwlock_unlock(&e->lock);
+  config_free(prev);
+  return 0;
+}

@@ -1,0 +1,22 @@
+/* The engine's own state, shared by the files of server/engine only. */
+#ifndef CRIO_ENGINE_INTERNAL_H
+#define CRIO_ENGINE_INTERNAL_H
+
+#include <pthread.h>
+
+#include "server/engine/engine.h"
+#include "store/store.h"
+
+struct engine {
+  /* guards cfg and the probed programs below; the store has its own lock */
+  pthread_rwlock_t lock;
+  crio_config *cfg;
+  store *store;
+  char *db_path;
+  char *runtime_path;
+  char *runtime_version;
+  char *conmon_path;
+  char *conmon_version;
+};
+
+#endif
