@@ -32,6 +32,8 @@ typedef struct {
   const char *p, *end;    /* the cursor and the end of the text */
   const char *line_start; /* where the cursor's line begins */
   int line;
+  const char *col_at;     /* here() counted columns up to col_at: col */
+  int col;
   const char *file;
   char *cur_path;         /* the current [header] as written, for messages */
   toml_value *root, *cur; /* the root and the table key/values go into */
@@ -59,13 +61,18 @@ static void keypath_free(keypath *kp)
 
 /* ---- positions and errors ---- */
 
-static tpos here(const parser *ps)
+/* Columns count characters, not bytes; counting resumes where the last call
+ * stopped, so a long line is not rescanned for each value on it. */
+static tpos here(parser *ps)
 {
-  tpos t = { ps->line, 1 };
-  for (const char *q = ps->line_start; q < ps->p; q++)
-    if (((unsigned char) *q & 0xC0) != 0x80) /* columns count characters */
-      t.col++;
-  return t;
+  if (ps->col_at < ps->line_start || ps->col_at > ps->p) {
+    ps->col_at = ps->line_start;
+    ps->col = 1;
+  }
+  for (; ps->col_at < ps->p; ps->col_at++)
+    if (((unsigned char) *ps->col_at & 0xC0) != 0x80)
+      ps->col++;
+  return (tpos) { ps->line, ps->col };
 }
 
 __attribute__((format(printf, 3, 4))) static int fail_at(parser *ps, tpos at, const char *fmt, ...)
@@ -463,7 +470,8 @@ static int parse_integer(parser *ps, const char *s, size_t n, tpos at, int64_t *
     at.col += (int) (p - s);
     return fail_at(ps, at, "leading zeros are not allowed (use 0o for octal)");
   }
-  const char *base_name = base == 16 ? "hexadecimal " : base == 8 ? "octal " : base == 2 ? "binary " : "";
+  const char *base_name =
+      base == 16 ? "hexadecimal " : base == 8 ? "octal " : base == 2 ? "binary " : "";
   uint64_t v = 0, limit = neg ? (uint64_t) INT64_MAX + 1 : (uint64_t) INT64_MAX;
   tpos cur = at;
   if (p == e) {
@@ -514,8 +522,10 @@ static int parse_bare_value(parser *ps, const char *ctx, toml_value **out)
     return fail_at(ps, at, "floats are not supported");
   if (!isdigit((unsigned char) s[0]) && s[0] != '+' && s[0] != '-')
     return fail_at(ps, at, "expected a value%s (strings must be quoted)", ctx);
-  if (memchr(s, ':', n) || (n > 4 && isdigit((unsigned char) s[0]) && isdigit((unsigned char) s[1]) &&
-                            isdigit((unsigned char) s[2]) && isdigit((unsigned char) s[3]) && s[4] == '-'))
+  size_t digits = 0;
+  while (digits < n && isdigit((unsigned char) s[digits]))
+    digits++;
+  if (memchr(s, ':', n) || (digits == 4 && n > 4 && s[4] == '-')) /* 07:32:00, 1979-05-27 */
     return fail_at(ps, at, "dates and times are not supported");
   bool prefixed = un >= 2 && u[0] == '0' && (u[1] == 'x' || u[1] == 'o' || u[1] == 'b');
   if (!prefixed && (memchr(s, '.', n) || memchr(s, 'e', n) || memchr(s, 'E', n)))
@@ -734,7 +744,7 @@ int toml_parse(const char *text, size_t len, const char *filename, toml_value **
   if (!text)
     text = "";
   parser ps = {
-    .p = text, .end = text + len, .line_start = text, .line = 1,
+    .p = text, .end = text + len, .line_start = text, .line = 1, .col_at = text, .col = 1,
     .file = filename ? filename : "<input>", .err = err,
   };
   if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) /* a UTF-8 byte order mark */
@@ -774,7 +784,8 @@ const toml_value *toml_table_get(const toml_value *table, const char *key)
 
 const char *toml_type_name(toml_type t)
 {
-  static const char *const names[] = { "a string", "an integer", "a boolean", "an array", "a table" };
+  static const char *const names[] = { "a string", "an integer", "a boolean", "an array",
+                                       "a table" };
   return (size_t) t < ARRAY_SIZE(names) ? names[t] : "an unknown type";
 }
 

@@ -70,7 +70,12 @@ int store_schema_version(void);
 int store_integrity_check(store *s, crio_err **err);
 
 /* Crash testing: hook(point, data) is called at named points inside
- * multi-step transactions, e.g. "image_put:after_image_row". NULL removes it. */
+ * multi-step transactions, before their commit. NULL removes it. Points:
+ *   image_put:after_image_row, image_put:after_layer (after each layer),
+ *   image_put:after_layers, image_put:after_names, image_put:before_commit,
+ *   image_delete:after_image_row, image_delete:after_layers,
+ *   pod_put:after_insert, container_put:after_insert,
+ *   container_set_state:after_update (between the state and its event). */
 typedef void (*store_test_hook)(const char *point, void *data);
 void store_set_test_hook(store *s, store_test_hook hook, void *data);
 
@@ -140,6 +145,7 @@ typedef struct store_pod_filter {
   const char *namespace;   /* NULL: any */
 } store_pod_filter;
 
+/* Insert; id, name and state are required. */
 int store_pod_put(store *s, const store_pod *pod, store_event *ev, crio_err **err);
 int store_pod_get(store *s, const char *id, store_pod **out, crio_err **err);
 int store_pod_get_by_name(store *s, const char *name, store_pod **out, crio_err **err);
@@ -214,7 +220,8 @@ typedef struct store_container_status {
   int64_t finished_ns;
 } store_container_status;
 
-/* CRIO_E_NOT_FOUND when the pod (or the image) does not exist. */
+/* Insert; id, pod_id, name and state are required. CRIO_E_NOT_FOUND when
+ * the pod (or the image) does not exist. */
 int store_container_put(store *s, const store_container *ctr, store_event *ev, crio_err **err);
 int store_container_get(store *s, const char *id, store_container **out, crio_err **err);
 int store_container_get_by_name(store *s, const char *name, store_container **out,

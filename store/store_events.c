@@ -29,8 +29,9 @@ static store_event_type event_type_parse(const char *name)
 int store_event_insert(store *s, store_event *ev, store_event_type type, const char *object_id,
                        const char *name, crio_err **err)
 {
-  static const char sql[] = "INSERT INTO events (time_ns, type, action, object_id, name, attributes)"
-                            " VALUES (?, ?, ?, ?, ?, ?) RETURNING seq";
+  static const char sql[] =
+    "INSERT INTO events (time_ns, type, action, object_id, name, attributes)"
+    " VALUES (?, ?, ?, ?, ?, ?) RETURNING seq";
   if (ev->type != STORE_EVENT_ANY)
     type = ev->type;
   if (ev->object_id)

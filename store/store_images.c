@@ -10,6 +10,7 @@ static const store_resolver image_resolver = {
   .by_id_sql = "SELECT id FROM images WHERE id = ?",
   .by_name_sql = "SELECT image_id FROM image_names WHERE name = ?",
   .prefix_sql = "SELECT id FROM images WHERE id GLOB ? || '*'",
+  .strip_sha256 = true,
 };
 
 static void strv_push(char ***v, size_t *n, char *s)
@@ -160,8 +161,6 @@ int store_image_get_by_name(store *s, const char *name, store_image **out, crio_
 
 int store_image_lookup(store *s, const char *ref, store_image **out, crio_err **err)
 {
-  if (ref && strncmp(ref, "sha256:", 7) == 0 && store_hex_prefix_valid(ref + 7))
-    ref += 7;
   STORE_LOCK(s);
   _cleanup_tx_ store_tx tx = { 0 };
   _cleanup_free_ char *id = NULL;
@@ -246,8 +245,9 @@ static int image_check_deletable(store *s, const char *id, char **name, crio_err
     return r;
   int64_t n = sqlite3_column_int64(st, 0);
   if (n > 0)
-    return crio_err_set(err, CRIO_E_CONFLICT, "image %s is in use by %lld container(s), e.g. %s",
-                        id, (long long) n, (const char *) sqlite3_column_text(st, 1));
+    return crio_err_set(err, CRIO_E_CONFLICT,
+                        "image %s is in use by %lld container(s), including %s", id,
+                        (long long) n, (const char *) sqlite3_column_text(st, 1));
   sqlite3_finalize(steal_pointer(&st));
   if ((r = store_prepare_bind(s, "SELECT name FROM image_names WHERE image_id = ?"
                                  " ORDER BY kind = 'digest', rowid LIMIT 1", &st, err, "t",

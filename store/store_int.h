@@ -93,6 +93,7 @@ typedef struct store_resolver {
   const char *by_id_sql;
   const char *by_name_sql;
   const char *prefix_sql;
+  bool strip_sha256;   /* "sha256:<hex>" means "<hex>" (image ids are digests) */
 } store_resolver;
 int store_resolve(store *s, const store_resolver *r, const char *ref, char **id_out,
                   crio_err **err);

@@ -220,7 +220,7 @@ int store_pod_delete(store *s, const char *id, store_event *ev, crio_err **err)
     return r;
   int64_t n = sqlite3_column_int64(st, 0);
   if (n > 0)
-    return crio_err_set(err, CRIO_E_CONFLICT, "pod %s still has %lld container(s), e.g. %s",
+    return crio_err_set(err, CRIO_E_CONFLICT, "pod %s still has %lld container(s), including %s",
                         id, (long long) n, (const char *) sqlite3_column_text(st, 1));
   sqlite3_finalize(steal_pointer(&st));
   if ((r = store_prepare_bind(s, "DELETE FROM pods WHERE id = ? RETURNING name", &st, err, "t",

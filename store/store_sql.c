@@ -257,17 +257,20 @@ int store_resolve(store *s, const store_resolver *rs, const char *ref, char **id
 {
   if (!ref || !*ref)
     return crio_err_set(err, CRIO_E_INVALID, "empty %s reference", rs->kind);
+  const char *key = ref;
+  if (rs->strip_sha256 && strncmp(ref, "sha256:", 7) == 0 && store_hex_prefix_valid(ref + 7))
+    key = ref + 7;
   _cleanup_free_ char *what = xasprintf("look up %s %s", rs->kind, ref);
   _cleanup_free_ char *id = NULL;
   int found = 0, r;
-  if (store_hex_id_valid(ref)) {
-    if ((r = resolve_one(s, rs->by_id_sql, ref, &id, &found, err, what)) < 0)
+  if (store_hex_id_valid(key)) {
+    if ((r = resolve_one(s, rs->by_id_sql, key, &id, &found, err, what)) < 0)
       return r;
   }
   if (!found && (r = resolve_one(s, rs->by_name_sql, ref, &id, &found, err, what)) < 0)
     return r;
-  if (!found && store_hex_prefix_valid(ref)) {
-    if ((r = resolve_one(s, rs->prefix_sql, ref, &id, &found, err, what)) < 0)
+  if (!found && store_hex_prefix_valid(key)) {
+    if ((r = resolve_one(s, rs->prefix_sql, key, &id, &found, err, what)) < 0)
       return r;
     if (found > 1)
       return crio_err_set(err, CRIO_E_INVALID, "%s id prefix %s is ambiguous: it matches %d %ss",
@@ -278,7 +281,6 @@ int store_resolve(store *s, const store_resolver *rs, const char *ref, char **id
   *id_out = steal_pointer(&id);
   return 0;
 }
-
 int store_change_one(store *s, sqlite3_stmt *st, const store_change *c, store_event *ev,
                      crio_err **err)
 {

@@ -187,3 +187,10 @@ def test_listen_must_be_host_port():
     p = run_crio("--listen", "localhost", "config")
     assert p.returncode == 1
     assert "crio.api.listen" in p.stderr
+
+
+def test_example_config_holds_every_default():
+    from crio_daemon import SOURCE_DIR
+    p = run_crio("--config", "/dev/null", "config")
+    assert p.returncode == 0, p.stderr
+    assert (SOURCE_DIR / "examples" / "crio.conf").read_text() == p.stdout

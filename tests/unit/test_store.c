@@ -698,6 +698,9 @@ static void test_image_tag_moves_and_untag(void **state)
   _cleanup_store_image_ store_image *old = NULL;
   OK(store_image_get(f->s, i1, &old, &err));
   assert_int_equal(old->n_repo_tags, 0);
+  _cleanup_store_image_ store_image *newer = NULL;
+  OK(store_image_get_by_name(f->s, "app:latest", &newer, &err));
+  assert_string_equal(newer->id, i2);
   store_event ev = { .action = "tag" };
   OK(store_image_tag(f->s, i1, "app:old", &ev, &err));
   OK(store_image_tag(f->s, i1, "app@sha256:0123", NULL, &err));

@@ -196,7 +196,8 @@ static void seed(const char *path)
   crio_err *err = NULL;
   OK(store_open(path, &s, &err));
   _cleanup_free_ char *img = hex_id('e', 1), *l1 = hex_id('d', 1), *l2 = hex_id('d', 2);
-  store_layer layers[] = { { .id = l1, .diff_id = "sha256:d1" }, { .id = l2, .diff_id = "sha256:d2" } };
+  store_layer layers[] = { { .id = l1, .diff_id = "sha256:d1" },
+                           { .id = l2, .diff_id = "sha256:d2" } };
   char *tags[] = { "app:latest" };
   store_image a = { .id = img, .repo_tags = tags, .n_repo_tags = 1, .layers = layers,
                     .n_layers = 2 };
