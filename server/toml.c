@@ -530,7 +530,7 @@ static int parse_bare_value(parser *ps, const char *ctx, toml_value **out)
   bool prefixed = un >= 2 && u[0] == '0' && (u[1] == 'x' || u[1] == 'o' || u[1] == 'b');
   if (!prefixed && (memchr(s, '.', n) || memchr(s, 'e', n) || memchr(s, 'E', n)))
     return fail_at(ps, at, "floats are not supported");
-  int64_t i;
+  int64_t i = 0;
   int r = parse_integer(ps, s, n, at, &i);
   if (r < 0)
     return r;
