@@ -43,6 +43,7 @@ typedef struct crio_config {
   size_t n_runtimes;
   /* [crio.image] */
   char *registries_conf;
+  char *global_auth_file;  /* auth.json for pulls; empty: the default path */
   char **insecure_registries;
   size_t n_insecure_registries;
   /* [crio.network] */

@@ -41,6 +41,9 @@ static const config_key config_keys[] = {
   STR("crio.runtime", default_runtime, "The runtime handler used when none is asked for."),
   STR("crio.runtime", conmon, "Path of conmon; empty: looked up in PATH."),
   STR("crio.image", registries_conf, "registries.conf(5) for short names, mirrors, insecure registries."),
+  STR("crio.image", global_auth_file,
+      "auth.json (containers-auth.json(5)) with registry credentials; empty: $REGISTRY_AUTH_FILE,\n"
+      "# else $XDG_RUNTIME_DIR/containers/auth.json, else /run/containers/0/auth.json."),
   STRS("crio.image", insecure_registries,
        "Registries (HOST[:PORT]) reached over plain HTTP or without TLS verification."),
   STR("crio.network", network_dir, "Directory of CNI network configurations."),

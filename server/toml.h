@@ -1,12 +1,17 @@
-/* A small, strict TOML 1.0 parser for crio.conf (Debian packages no C TOML
- * library).
+/* A small, strict TOML 1.0 parser for crio.conf and registries.conf (Debian
+ * packages no C TOML library).
  *
- * Supported: tables ([a.b."c d"]), bare, quoted and dotted keys, all four
- * string kinds with every TOML escape, 64-bit integers (decimal with sign
- * and '_', 0x/0o/0b), booleans, arrays (multi-line, comments, trailing
- * comma, mixed types), inline tables, comments, LF and CRLF line endings.
- * Rejected with "not supported": floats, dates and times, arrays of tables
- * ([[x]]). Strings never contain NUL (\u0000 is rejected).
+ * Supported: tables ([a.b."c d"]), arrays of tables ([[registry]], and
+ * [[registry.mirror]] or [registry.x] going into the latest [[registry]]),
+ * bare, quoted and dotted keys, all four string kinds with every TOML
+ * escape, 64-bit integers (decimal with sign and '_', 0x/0o/0b), booleans,
+ * arrays (multi-line, comments, trailing comma, mixed types), inline tables,
+ * comments, LF and CRLF line endings. Rejected with "not supported": floats,
+ * dates and times. Strings never contain NUL (\u0000 is rejected).
+ *
+ * An array of tables is a TOML_ARRAY whose items are TOML_TABLEs, one per
+ * [[header]], each positioned at its header; the array is positioned at the
+ * first one. Arrays written as values (a = [...]) cannot be appended to.
  *
  * Every error is CRIO_E_INVALID with "FILE:LINE:COLUMN: reason", the line and
  * column (1-based, in characters) of the offending character. Every value and
@@ -36,8 +41,8 @@ typedef struct toml_key {
 
 struct toml_value {
   toml_type type;
-  int line, col;       /* where the value starts; a table: its '[' header, first
-                          dotted key or '{'; the root table is 1:1 */
+  int line, col;       /* where the value starts; a table: its '[' or '[[' header,
+                          first dotted key or '{'; the root table is 1:1 */
   char *s;             /* TOML_STRING */
   int64_t i;           /* TOML_INTEGER */
   bool b;              /* TOML_BOOLEAN */
@@ -45,7 +50,7 @@ struct toml_value {
   size_t n_items;
   toml_key *keys;      /* TOML_TABLE, in document order */
   size_t n_keys;
-  int origin_;         /* private to the parser: how a table was defined */
+  int origin_;         /* private to the parser: how a table or array was defined */
 };
 
 /* Parse len bytes of text (need not be NUL-terminated); filename is only used

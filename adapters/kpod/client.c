@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jsonutil.h"
 #include "util/cleanup.h"
@@ -26,9 +27,15 @@ typedef struct transfer {
   strbuf body;        /* the whole answer, or only an error answer when streaming */
   strbuf line;        /* a streamed line not yet complete */
   kpod_line_fn fn;
+  kpod_data_fn data_fn; /* raw chunks of a 2xx answer, instead of lines */
   void *userdata;
   crio_err **err;
   int fn_ret;
+  int uploading;        /* the request body is read from upload_fd */
+  int upload_fd;
+  long long upload_size; /* -1: unknown, sent chunked */
+  const char *content_type;
+  int upload_errno;
 } transfer;
 
 static void transfer_release(transfer *t)
@@ -150,7 +157,7 @@ static size_t transfer_on_data(char *data, size_t size, size_t nmemb, void *user
 {
   transfer *t = userdata;
   size_t len = size * nmemb;
-  if (!t->fn) {
+  if (!t->fn && !t->data_fn) {
     strbuf_append(&t->body, data, len);
     return len;
   }
@@ -160,9 +167,27 @@ static size_t transfer_on_data(char *data, size_t size, size_t nmemb, void *user
     strbuf_append(&t->body, data, len);
     return len;
   }
+  if (t->data_fn) {
+    t->fn_ret = t->data_fn(data, len, t->userdata, t->err);
+    return t->fn_ret < 0 ? 0 : len;
+  }
   strbuf_append(&t->line, data, len);
   t->fn_ret = transfer_flush_lines(t, 0);
   return t->fn_ret < 0 ? 0 : len; /* a short count makes curl stop */
+}
+
+static size_t transfer_on_read(char *buf, size_t size, size_t nmemb, void *userdata)
+{
+  transfer *t = userdata;
+  for (;;) {
+    ssize_t n = read(t->upload_fd, buf, size * nmemb);
+    if (n >= 0)
+      return (size_t) n;
+    if (errno != EINTR) {
+      t->upload_errno = errno;
+      return CURL_READFUNC_ABORT;
+    }
+  }
 }
 
 static int client_transport_error(kpod_client *c, CURLcode res, crio_err **err)
@@ -187,11 +212,16 @@ static int client_transport_error(kpod_client *c, CURLcode res, crio_err **err)
   return crio_err_set(err, CRIO_E_UNAVAILABLE, "request to crio at %s failed: %s", c->url, why);
 }
 
-static struct curl_slist *client_headers(kpod_client *c, int has_body)
+static struct curl_slist *client_headers(kpod_client *c, int has_body, const transfer *t)
 {
   struct curl_slist *h = curl_slist_append(NULL, "Accept: application/json");
-  if (has_body)
+  if (t->uploading) {
+    _cleanup_free_ char *ct = xasprintf("Content-Type: %s", t->content_type);
+    h = curl_slist_append(h, ct);
+    h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
+  } else if (has_body) {
     h = curl_slist_append(h, "Content-Type: application/json");
+  }
   if (c->auth_header)
     h = curl_slist_append(h, c->auth_header);
   return h;
@@ -205,7 +235,7 @@ static int client_perform(kpod_client *c, const char *method, const char *path, 
   if (body && !payload)
     return crio_err_set(err, CRIO_E_INTERNAL, "encode the request body of %s %s", method, path);
   int sends_body = payload || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0;
-  struct curl_slist *headers = client_headers(c, sends_body);
+  struct curl_slist *headers = client_headers(c, sends_body, t);
   CURL *h = c->curl;
   curl_easy_reset(h);
   c->errbuf[0] = '\0';
@@ -217,7 +247,12 @@ static int client_perform(kpod_client *c, const char *method, const char *path, 
   curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
   curl_easy_setopt(h, CURLOPT_USERAGENT, "kpod/" KPOD_VERSION);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-  if (sends_body) {
+  if (t->uploading) {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, transfer_on_read);
+    curl_easy_setopt(h, CURLOPT_READDATA, t);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) t->upload_size);
+  } else if (sends_body) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long) (payload ? strlen(payload) : 0));
     curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, payload ? payload : "");
   }
@@ -230,6 +265,9 @@ static int client_perform(kpod_client *c, const char *method, const char *path, 
   curl_slist_free_all(headers);
   if (t->fn_ret < 0)
     return t->fn_ret;
+  if (t->upload_errno)
+    return crio_err_errno(err, CRIO_E_IO, t->upload_errno, "read the request body of %s %s",
+                          method, path);
   if (res != CURLE_OK)
     return client_transport_error(c, res, err);
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &t->status);
@@ -305,4 +343,43 @@ int kpod_client_stream(kpod_client *c, const char *method, const char *path, jso
   if (t.line.len == 0)
     return 0;
   return transfer_flush_lines(&t, 1);
+}
+
+int kpod_client_download(kpod_client *c, const char *path, kpod_data_fn fn, void *userdata,
+                         crio_err **err)
+{
+  __attribute__((cleanup(transfer_release))) transfer t = { 0 };
+  t.data_fn = fn;
+  t.userdata = userdata;
+  t.err = err;
+  int r = client_perform(c, "GET", path, NULL, &t, err);
+  if (r < 0)
+    return r;
+  if (t.status < 200 || t.status >= 300)
+    return kpod_client_answer_error(t.status, t.body.data, t.body.len, err);
+  return 0;
+}
+
+int kpod_client_upload(kpod_client *c, const char *path, const char *content_type, int fd,
+                       long long size, json_t **out, crio_err **err)
+{
+  __attribute__((cleanup(transfer_release))) transfer t = { 0 };
+  t.uploading = 1;
+  t.upload_fd = fd;
+  t.upload_size = size;
+  t.content_type = content_type;
+  *out = NULL;
+  int r = client_perform(c, "POST", path, NULL, &t, err);
+  if (r < 0)
+    return r;
+  if (t.status < 200 || t.status >= 300)
+    return kpod_client_answer_error(t.status, t.body.data, t.body.len, err);
+  if (t.body.len == 0)
+    return 0;
+  json_error_t jerr;
+  *out = json_loadb(t.body.data, t.body.len, JSON_DECODE_ANY, &jerr);
+  if (!*out)
+    return crio_err_set(err, CRIO_E_INTERNAL, "parse the answer of crio to POST %s: %s", path,
+                        jerr.text);
+  return 0;
 }

@@ -36,6 +36,19 @@ typedef int (*kpod_line_fn)(const char *line, size_t len, void *userdata, crio_e
 int kpod_client_stream(kpod_client *c, const char *method, const char *path, json_t *body,
                        kpod_line_fn fn, void *userdata, crio_err **err);
 
+/* For raw answers (an image archive): fn is called with each chunk of a 2xx
+ * answer's body as it arrives; a negative return stops the transfer and is
+ * returned. Nothing reaches fn when the answer is an error. */
+typedef int (*kpod_data_fn)(const char *data, size_t len, void *userdata, crio_err **err);
+int kpod_client_download(kpod_client *c, const char *path, kpod_data_fn fn, void *userdata,
+                         crio_err **err);
+
+/* POST path with the body read from fd as it is sent (never whole in
+ * memory), as content_type; size -1 when unknown (sent chunked). *out gets
+ * the answer's JSON, or NULL when it has none. */
+int kpod_client_upload(kpod_client *c, const char *path, const char *content_type, int fd,
+                       long long size, json_t **out, crio_err **err);
+
 /* s percent-encoded for a path segment or query value. */
 char *kpod_url_escape(const char *s);
 

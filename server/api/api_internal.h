@@ -3,7 +3,9 @@
 #define CRIO_API_INTERNAL_H
 
 #include <microhttpd.h>
+#include <jansson.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include "server/api/reply.h"
 #include "server/api/router.h"
@@ -26,6 +28,14 @@ struct api_request {
 const char *api_param(const api_request *req, const char *name);
 /* The value of a query parameter, or NULL. */
 const char *api_query(const api_request *req, const char *name);
+
+/* A boolean query parameter: *out keeps its value when absent; anything but
+ * true/false/1/0 is an error naming the parameter. */
+int api_query_bool(const api_request *req, const char *name, bool *out, crio_err **err);
+/* The body as a JSON object; an empty body gives an empty object. */
+int api_body_json(const api_request *req, json_t **out, crio_err **err);
+/* Every value of a repeated query parameter. */
+size_t api_query_all(const api_request *req, const char *name, char ***out);
 
 /* Request counters for /metrics, by method and status. */
 typedef enum { API_M_GET, API_M_POST, API_M_PUT, API_M_DELETE, API_M_OTHER, API_M__COUNT } api_method;

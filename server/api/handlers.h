@@ -8,6 +8,17 @@
 void handle_healthz(api_request *req, api_reply *reply);
 void handle_version(api_request *req, api_reply *reply);
 void handle_info(api_request *req, api_reply *reply);
+/* images.c */
+void handle_image_list(api_request *req, api_reply *reply);
+void handle_image_inspect(api_request *req, api_reply *reply);
+void handle_image_remove(api_request *req, api_reply *reply);
+void handle_image_tag(api_request *req, api_reply *reply);
+void handle_image_history(api_request *req, api_reply *reply);
+/* image_pull.c */
+void handle_image_pull(api_request *req, api_reply *reply);
+/* The optional credentials body {"username","password","auth_file"}. */
+int api_read_creds(const api_request *req, char **user, char **pass, char **auth_file,
+                   crio_err **err);
 /* metrics.c */
 void handle_metrics(api_request *req, api_reply *reply);
 

@@ -51,3 +51,12 @@ void api_reply_errorf(api_reply *r, crio_code code, const char *fmt, ...)
   crio_err e = { .code = code, .message = msg };
   api_reply_error(r, &e);
 }
+
+void api_reply_pipe(api_reply *r, int fd, const char *content_type)
+{
+  if (r->response)
+    MHD_destroy_response(r->response);
+  r->status = MHD_HTTP_OK;
+  r->response = MHD_create_response_from_pipe(fd);
+  MHD_add_response_header(r->response, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+}

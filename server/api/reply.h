@@ -18,6 +18,8 @@ typedef struct api_reply {
 void api_reply_json(api_reply *r, unsigned int status, json_t *body);
 void api_reply_text(api_reply *r, unsigned int status, const char *content_type,
                     const char *text);
+/* Streams what is written to fd (a pipe's read end, which MHD closes). */
+void api_reply_pipe(api_reply *r, int fd, const char *content_type);
 /* The status and code come from the error table of util/err.h. */
 void api_reply_error(api_reply *r, const crio_err *err);
 void api_reply_errorf(api_reply *r, crio_code code, const char *fmt, ...)

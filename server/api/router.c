@@ -5,8 +5,17 @@
 
 #include "util/xalloc.h"
 
+static size_t count_segments(const char *s)
+{
+  size_t n = 0;
+  for (; *s; s++)
+    n += *s == '/';
+  return n;
+}
+
 /* Matches one pattern against a path, segment by segment; fills the {name}
- * parameters of m on success. */
+ * parameters of m on success. A {name*} parameter is greedy: it takes as many
+ * segments as the rest of the pattern leaves (image names hold slashes). */
 static bool pattern_match(const char *pattern, const char *path, api_match *m)
 {
   const char *p = pattern, *s = path;
@@ -17,9 +26,19 @@ static bool pattern_match(const char *pattern, const char *path, api_match *m)
     p++, s++;
     size_t plen = strcspn(p, "/"), slen = strcspn(s, "/");
     if (p[0] == '{') {
+      bool greedy = plen >= 3 && p[plen - 2] == '*';
+      if (greedy) {
+        size_t rest = count_segments(p + plen), have = count_segments(s);
+        if (have < rest)
+          return false;
+        const char *end = s;
+        for (size_t i = 0; i <= have - rest; i++)
+          end += strcspn(end, "/") + (i < have - rest ? 1 : 0);
+        slen = (size_t) (end - s);
+      }
       if (slen == 0 || m->n_params == API_MAX_PARAMS)
         return false;
-      m->param_names[m->n_params] = xstrndup(p + 1, plen - 2);
+      m->param_names[m->n_params] = xstrndup(p + 1, plen - (greedy ? 3 : 2));
       m->param_values[m->n_params] = xstrndup(s, slen);
       m->n_params++;
     } else if (plen != slen || strncmp(p, s, plen) != 0) {

@@ -10,6 +10,13 @@ static const api_route routes[] = {
   { "GET", "/metrics", handle_metrics, true },
   { "GET", "/v1/version", handle_version, false },
   { "GET", "/v1/info", handle_info, false },
+  { "GET", "/v1/images", handle_image_list, false },
+  { "POST", "/v1/images/pull", handle_image_pull, false },
+  /* NAME may hold slashes: the routes with a suffix come before the bare one */
+  { "GET", "/v1/images/{name*}/history", handle_image_history, false },
+  { "POST", "/v1/images/{name*}/tag", handle_image_tag, false },
+  { "GET", "/v1/images/{name*}", handle_image_inspect, false },
+  { "DELETE", "/v1/images/{name*}", handle_image_remove, false },
 };
 
 const api_route *api_routes(size_t *n)

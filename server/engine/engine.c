@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "server/image/layer_store.h"
 #include "server/runtime/runtime_probe.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -27,6 +28,26 @@ static void engine_probe_programs(engine *e)
     log_warn("conmon not found (PATH or crio.runtime.conmon)");
 }
 
+static bool layer_is_known(const char *hex, void *data)
+{
+  store_layer *l = NULL;
+  if (store_layer_get(data, hex, &l, NULL) < 0)
+    return false;
+  store_layer_free(l);
+  return true;
+}
+
+/* Half-made objects of a daemon that died: staging directories, layers the
+ * store does not know (renamed into place, never recorded). */
+static int engine_reconcile_layers(engine *e, crio_err **err)
+{
+  if (layer_store_init(e->overlay_root, err) < 0)
+    return crio_err_wrap(err, "prepare layer store");
+  if (layer_store_remove_unknown(e->overlay_root, layer_is_known, e->store, err) < 0)
+    return crio_err_wrap(err, "remove unrecorded layers");
+  return 0;
+}
+
 int engine_open(const crio_config *cfg, engine **out, crio_err **err)
 {
   if (mkdir_p(cfg->root, 0711, err) < 0 || mkdir_p(cfg->runroot, 0711, err) < 0)
@@ -40,6 +61,12 @@ int engine_open(const crio_config *cfg, engine **out, crio_err **err)
   e->cfg = config_copy(cfg);
   e->store = s;
   e->db_path = steal_pointer(&db_path);
+  e->overlay_root = path_join(cfg->root, "overlay");
+  pthread_mutex_init(&e->image_lock, NULL);
+  if (engine_reconcile_layers(e, err) < 0) {
+    engine_close(e);
+    return -1;
+  }
   engine_probe_programs(e);
   *out = e;
   return 0;
@@ -56,6 +83,8 @@ void engine_close(engine *e)
   free(e->runtime_version);
   free(e->conmon_path);
   free(e->conmon_version);
+  free(e->overlay_root);
+  pthread_mutex_destroy(&e->image_lock);
   pthread_rwlock_destroy(&e->lock);
   free(e);
 }

@@ -17,6 +17,11 @@ struct engine {
   char *runtime_version;
   char *conmon_path;
   char *conmon_version;
+  /* ROOT/overlay: the layer store and container rootfs directories */
+  char *overlay_root;
+  /* held while layers are committed to or removed from the layer store
+   * together with the store rows that name them */
+  pthread_mutex_t image_lock;
 };
 
 #endif

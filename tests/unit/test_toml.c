@@ -280,6 +280,65 @@ static void test_many_items(void **state)
   assert_int_equal(get_int(root, "t.k299"), 299);
 }
 
+static void test_arrays_of_tables(void **state)
+{
+  _cleanup_toml_ toml_value *root = parse_ok("unqualified-search-registries = [\"docker.io\"]\n"
+                                             "[[registry]]\n"
+                                             "prefix = \"example.com/foo\"\n"
+                                             "location = \"internal.example.com/bar\"\n"
+                                             "\n"
+                                             "[[registry.mirror]]\n"
+                                             "location = \"mirror-1.example.com\"\n"
+                                             "[[ registry.mirror ]]\n"
+                                             "location = \"mirror-2.example.com\"\n"
+                                             "insecure = true\n"
+                                             "[registry.extra]\n"
+                                             "x = 1\n"
+                                             "\n"
+                                             "[[registry]]   # a second one\n"
+                                             "location = \"registry.example.org\"\n"
+                                             "blocked = true\n"
+                                             "[registry.extra]\n"
+                                             "x = 2\n"
+                                             "[other]\n"
+                                             "[[other.list]]\n"
+                                             "[[other.list]]\n"
+                                             "a.b = 3\n");
+  const toml_value *reg = get(root, "registry");
+  assert_int_equal(reg->type, TOML_ARRAY);
+  assert_int_equal(reg->n_items, 2);
+  assert_pos(reg, 2, 1);
+  assert_int_equal(root->keys[1].line, 2);
+  assert_int_equal(root->keys[1].col, 3);
+  const toml_value *r0 = reg->items[0], *r1 = reg->items[1];
+  assert_int_equal(r0->type, TOML_TABLE);
+  assert_pos(r0, 2, 1);
+  assert_pos(r1, 14, 1);
+  assert_string_equal(get_str(r0, "prefix"), "example.com/foo");
+  assert_string_equal(get_str(r0, "location"), "internal.example.com/bar");
+  assert_int_equal(get_int(r0, "extra.x"), 1);
+  const toml_value *mirrors = get(r0, "mirror");
+  assert_int_equal(mirrors->type, TOML_ARRAY);
+  assert_int_equal(mirrors->n_items, 2);
+  assert_pos(mirrors->items[1], 8, 1);
+  assert_string_equal(get_str(mirrors->items[0], "location"), "mirror-1.example.com");
+  assert_string_equal(get_str(mirrors->items[1], "location"), "mirror-2.example.com");
+  assert_true(get(mirrors->items[1], "insecure")->b);
+  assert_null(get(mirrors->items[0], "insecure"));
+  assert_string_equal(get_str(r1, "location"), "registry.example.org");
+  assert_true(get(r1, "blocked")->b);
+  assert_null(get(r1, "mirror"));
+  assert_int_equal(get_int(r1, "extra.x"), 2);
+  const toml_value *list = get(root, "other.list");
+  assert_int_equal(list->n_items, 2);
+  assert_int_equal(list->items[0]->n_keys, 0);
+  assert_int_equal(get_int(list->items[1], "a.b"), 3);
+  /* a sub-table array without a parent [[...]] hangs off an implicit table */
+  _cleanup_toml_ toml_value *doc = parse_ok("[[a.b]]\nx = 1\n[a]\ny = 2\n[[a.b]]\n");
+  assert_int_equal(get(doc, "a.b")->n_items, 2);
+  assert_int_equal(get_int(doc, "a.y"), 2);
+}
+
 static void test_inline_tables(void **state)
 {
   _cleanup_toml_ toml_value *root = parse_ok("a = { x = 1, y = \"s\", z.w = true }\n"
@@ -476,7 +535,29 @@ static const struct error_case error_cases[] = {
   { "a = { x = 1, x = 2 }\n", "crio.conf:1:14: duplicate key \"x\"" },
   { "a = { x.y = 1, x = 2 }\n", "crio.conf:1:16: duplicate key \"x\"" },
   /* structure */
-  { "[[runtimes]]\n", "crio.conf:1:1: arrays of tables ([[...]]) are not supported" },
+  /* arrays of tables */
+  { "a = 1\n[[a]]\n", "crio.conf:2:3: key \"a\" already defined as an integer" },
+  { "[[a]]\n[a]\n", "crio.conf:2:2: key \"a\" already defined as an array of tables" },
+  { "a = [1]\n[[a]]\n", "crio.conf:2:3: cannot append to static array \"a\"" },
+  { "a = []\n[[a]]\n", "crio.conf:2:3: cannot append to static array \"a\"" },
+  { "[a]\n[[a]]\n", "crio.conf:2:3: key \"a\" already defined as a table" },
+  { "[a.b]\n[[a]]\n", "crio.conf:2:3: key \"a\" already defined as a table" },
+  { "a = { b = 1 }\n[[a]]\n", "crio.conf:2:3: key \"a\" already defined as a table" },
+  { "a = { b = 1 }\n[[a.c]]\n", "crio.conf:2:3: cannot add keys to inline table \"a\"" },
+  { "[[a]]\nb = [1]\n[[a.b]]\n", "crio.conf:3:5: cannot append to static array \"a.b\"" },
+  { "[[a]]\n[[a.b]]\n[a.b]\n",
+    "crio.conf:3:4: key \"a.b\" already defined as an array of tables" },
+  { "[[a]]\n[a.b]\n[a.b]\n", "crio.conf:3:1: table [a.b] defined twice" },
+  { "[[a]]\nx = 1\nx = 2\n", "crio.conf:3:1: duplicate key \"x\"" },
+  { "[[a]]\n[b]\n[[a]]\nb.x = 1\n[[b]]\n", "crio.conf:5:3: key \"b\" already defined as a table" },
+  { "[[a]]\na.x = 1\n[b]\nx = 1\n[a.a]\n", "crio.conf:5:1: table [a.a] defined twice" },
+  { "[[a]]\n[b]\na.x = 1\n[[a]]\na = 1\n[[a.a]]\n",
+    "crio.conf:6:5: key \"a.a\" already defined as an integer" },
+  { "[[runtimes]\n", "crio.conf:1:11: expected ']]' at end of array of tables header" },
+  { "[[runtimes] ]\n", "crio.conf:1:11: expected ']]' at end of array of tables header" },
+  { "[ [runtimes]]\n", "crio.conf:1:3: expected a key" },
+  { "[[]]\n", "crio.conf:1:3: expected a key" },
+  { "[[r]] x = 1\n", "crio.conf:1:7: expected end of line after array of tables header" },
   { "[crio\n", "crio.conf:1:6: expected ']' at end of table header" },
   { "[]\n", "crio.conf:1:2: expected a key" },
   { "[crio] x = 1\n", "crio.conf:1:8: expected end of line after table header" },
@@ -614,6 +695,7 @@ int main(void)
     cmocka_unit_test(test_tables),
     cmocka_unit_test(test_arrays),
     cmocka_unit_test(test_many_items),
+    cmocka_unit_test(test_arrays_of_tables),
     cmocka_unit_test(test_inline_tables),
     cmocka_unit_test(test_crlf_and_bom),
     cmocka_unit_test(test_empty_documents),

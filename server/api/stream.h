@@ -1,0 +1,23 @@
+/* NDJSON streams: a long operation runs in its own thread and writes one JSON
+ * object a line into a pipe that the HTTP response reads, so progress reaches
+ * the client as it happens. */
+#ifndef CRIO_API_STREAM_H
+#define CRIO_API_STREAM_H
+
+#include <jansson.h>
+
+#include "server/api/reply.h"
+
+typedef struct ndjson_stream ndjson_stream;
+
+/* Starts run(stream, data) in a new thread and points reply at the stream.
+ * run writes lines with ndjson_write; the stream ends when run returns. */
+int ndjson_stream_start(api_reply *reply, void (*run)(ndjson_stream *s, void *data), void *data,
+                        crio_err **err);
+/* Writes obj (reference taken) as one line; a client that went away is
+ * ignored: the operation completes anyway. */
+void ndjson_write(ndjson_stream *s, json_t *obj);
+/* The last line of a failed operation: {"status":"error","error":{...}}. */
+void ndjson_write_error(ndjson_stream *s, const crio_err *err);
+
+#endif
