@@ -25,6 +25,18 @@ int kpod_creds_parse(const char *creds, char **user, char **pass, crio_err **err
   return 0;
 }
 
+char *kpod_registry_arg(const char *arg)
+{
+  const char *p = arg;
+  if (strncmp(p, "https://", 8) == 0)
+    p += 8;
+  else if (strncmp(p, "http://", 7) == 0)
+    p += 7;
+  else
+    return xstrdup(arg);
+  return xstrndup(p, strcspn(p, "/"));
+}
+
 static void restore_termios(struct termios **saved)
 {
   if (*saved)

@@ -15,6 +15,11 @@
  * ("user" and "user:" leave the password to prompt for, ":pw" the user). */
 int kpod_creds_parse(const char *creds, char **user, char **pass, crio_err **err);
 
+/* The registry of a login or logout argument: as podman, a URL
+ * (https://host:port/path) stands for its host[:port]; anything else is
+ * taken as it is. Owned. */
+char *kpod_registry_arg(const char *arg);
+
 /* Print prompt on out and read one line from stdin (its newline removed);
  * when stdin is a terminal and echo is 0, what is typed is not shown. */
 int kpod_prompt(FILE *out, const char *prompt, int echo, char **value, crio_err **err);

@@ -41,8 +41,9 @@ static int load_run(kpod_ctx *ctx, const kpod_args *args, crio_err **err)
                         input ? input : "stdin");
   /* a regular file's size is known; a pipe is sent chunked */
   long long size = -1;
-  if (S_ISREG(st.st_mode) && lseek(in, 0, SEEK_CUR) == 0)
-    size = (long long) st.st_size;
+  off_t offset = S_ISREG(st.st_mode) ? lseek(in, 0, SEEK_CUR) : -1;
+  if (offset >= 0 && offset <= st.st_size)
+    size = (long long) (st.st_size - offset);
   kpod_client *c;
   int r = kpod_ctx_client(ctx, &c, err);
   if (r < 0)

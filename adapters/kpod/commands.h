@@ -9,7 +9,18 @@
 
 #define KPOD_COMMANDS(X) \
   X(help)                \
+  X(history)             \
+  X(images)              \
   X(info)                \
+  X(inspect)             \
+  X(load)                \
+  X(login)               \
+  X(logout)              \
+  X(pull)                \
+  X(push)                \
+  X(rmi)                 \
+  X(save)                \
+  X(tag)                 \
   X(version)
 
 #define KPOD_DECLARE_COMMAND(name) extern const kpod_cmd kpod_cmd_##name;

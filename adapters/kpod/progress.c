@@ -134,11 +134,32 @@ static void redraw(kpod_progress *p, int force)
   fflush(p->f);
 }
 
-/* A line above the bars. */
+static int layers_finished(const kpod_progress *p)
+{
+  for (size_t i = 0; i < p->nlayers; i++)
+    if (p->layers[i].state == KPOD_LAYER_ACTIVE)
+      return 0;
+  return 1;
+}
+
+/* Bars whose layers are all finished stay as they are on the screen; what
+ * comes next prints below them. */
+static void layers_commit(kpod_progress *p)
+{
+  redraw(p, 1);
+  for (size_t i = 0; i < p->nlayers; i++)
+    free(p->layers[i].digest);
+  p->nlayers = 0;
+  p->drawn = 0;
+}
+
+/* A line above the bars while layers are in progress, else below them. */
 static void message(kpod_progress *p, const char *msg)
 {
   if (p->quiet)
     return;
+  if (p->tty && p->drawn && layers_finished(p))
+    layers_commit(p);
   if (p->tty && p->drawn) {
     fprintf(p->f, "\033[%zuA\r%s\033[K\n", p->drawn, msg);
     p->drawn = 0;

@@ -19,6 +19,11 @@ void handle_image_pull(api_request *req, api_reply *reply);
 /* The optional credentials body {"username","password","auth_file"}. */
 int api_read_creds(const api_request *req, char **user, char **pass, char **auth_file,
                    crio_err **err);
+/* image_push.c */
+void handle_image_push(api_request *req, api_reply *reply);
+/* auth.c */
+void handle_login(api_request *req, api_reply *reply);
+void handle_logout(api_request *req, api_reply *reply);
 /* metrics.c */
 void handle_metrics(api_request *req, api_reply *reply);
 

@@ -15,8 +15,11 @@ static const api_route routes[] = {
   /* NAME may hold slashes: the routes with a suffix come before the bare one */
   { "GET", "/v1/images/{name*}/history", handle_image_history, false },
   { "POST", "/v1/images/{name*}/tag", handle_image_tag, false },
+  { "POST", "/v1/images/{name*}/push", handle_image_push, false },
   { "GET", "/v1/images/{name*}", handle_image_inspect, false },
   { "DELETE", "/v1/images/{name*}", handle_image_remove, false },
+  { "POST", "/v1/auth/login", handle_login, false },
+  { "POST", "/v1/auth/logout", handle_logout, false },
 };
 
 const api_route *api_routes(size_t *n)

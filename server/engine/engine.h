@@ -171,6 +171,34 @@ int engine_image_remove(engine *e, const char *name, bool force, engine_strv *un
                         engine_strv *deleted, crio_err **err);
 int engine_image_tag(engine *e, const char *name, const char *target, crio_err **err);
 
+typedef struct engine_push_opts {
+  const char *name;         /* the local image */
+  const char *destination;  /* NULL: name, which must then be a reference */
+  int tls_verify;           /* as in engine_pull_opts */
+  size_t chunk_size;        /* 0: monolithic uploads */
+  engine_creds creds;
+} engine_push_opts;
+
+/* Pushes the image's blobs (those the registry lacks) and its manifest,
+ * unchanged, so a pull gets the same digests; *digest_out: the manifest's. */
+int engine_image_push(engine *e, const engine_push_opts *opts, engine_progress_fn fn, void *data,
+                      char **digest_out, crio_err **err);
+
+typedef struct engine_login_opts {
+  const char *registry;     /* HOST[:PORT] */
+  const char *username;
+  const char *password;
+  const char *auth_file;    /* NULL: as for pulls */
+  int tls_verify;
+} engine_login_opts;
+
+/* Checks the credentials against the registry, then stores them;
+ * *auth_file_out: the file written. */
+int engine_login(engine *e, const engine_login_opts *opts, char **auth_file_out, crio_err **err);
+/* Removes the registry's credentials, or all with registry == NULL. */
+int engine_logout(engine *e, const char *registry, const char *auth_file, char **auth_file_out,
+                  crio_err **err);
+
 typedef struct engine_history_entry {
   char *id;
   char *created;

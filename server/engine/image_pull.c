@@ -30,29 +30,14 @@ static void pull_ctx_init(pull_ctx *p, engine *e, const engine_pull_opts *o,
   p->fn = fn;
   p->fn_data = data;
   pthread_mutex_init(&p->progress_lock, NULL);
-  pthread_rwlock_rdlock(&e->lock);
-  const crio_config *cfg = e->cfg;
-  p->registries_conf = xstrdup(cfg->registries_conf);
-  p->n_insecure = cfg->n_insecure_registries;
-  p->insecure = xzalloc((p->n_insecure + 1) * sizeof *p->insecure);
-  for (size_t i = 0; i < p->n_insecure; i++)
-    p->insecure[i] = xstrdup(cfg->insecure_registries[i]);
-  if (o->creds.auth_file && o->creds.auth_file[0])
-    p->auth_file = xstrdup(o->creds.auth_file);
-  else if (cfg->global_auth_file[0])
-    p->auth_file = xstrdup(cfg->global_auth_file);
-  pthread_rwlock_unlock(&e->lock);
+  registry_settings_get(e, &o->creds, &p->settings);
 }
 
 static void pull_ctx_clear(pull_ctx *p)
 {
   pull_discard_staging(p);
   registry_client_free(p->rc);
-  free(p->registries_conf);
-  for (size_t i = 0; i < p->n_insecure; i++)
-    free(p->insecure[i]);
-  free(p->insecure);
-  free(p->auth_file);
+  registry_settings_clear(&p->settings);
   free(p->repo_path);
   image_ref_clear(&p->ref);
   free(p->manifest);

@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "server/engine/engine_image_internal.h"
+#include "server/engine/registry_session.h"
 #include "server/image/manifest.h"
 #include "server/image/reference.h"
 #include "server/image/registry_client.h"
@@ -26,11 +27,7 @@ typedef struct pull_ctx {
   engine_progress_fn fn;
   void *fn_data;
   pthread_mutex_t progress_lock;
-  /* settings copied from the configuration at the start */
-  char *registries_conf;
-  char **insecure;
-  size_t n_insecure;
-  char *auth_file;
+  registry_settings settings;   /* copied from the configuration at the start */
   /* what was resolved */
   registry_client *rc;
   char *repo_path;       /* the repository on that registry */

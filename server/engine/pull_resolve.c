@@ -82,7 +82,7 @@ static int try_endpoint(pull_ctx *p, const registry_endpoint *ep, const image_re
   const engine_creds *c = &p->opts->creds;
   registry_opts o = { .host = ep->host,
                       .insecure = p->opts->tls_verify == 0 || (ep->insecure && p->opts->tls_verify != 1),
-                      .username = c->username, .password = c->password, .auth_file = p->auth_file };
+                      .username = c->username, .password = c->password, .auth_file = p->settings.auth_file };
   if (registry_client_new(&o, &p->rc, err) < 0)
     return -1;
   p->repo_path = xstrdup(ep->repo_path);
@@ -98,7 +98,8 @@ static int try_candidate(pull_ctx *p, const registries_conf *conf, const image_r
 {
   registry_endpoint *eps = NULL;
   size_t n = 0;
-  if (registries_conf_endpoints(conf, ref, p->insecure, p->n_insecure, &eps, &n, err) < 0)
+  if (registries_conf_endpoints(conf, ref, p->settings.insecure, p->settings.n_insecure, &eps,
+                                &n, err) < 0)
     return -1;
   int r = crio_err_set(err, CRIO_E_NOT_FOUND, "no registry configured for %s", ref->domain);
   for (size_t i = 0; i < n; i++) {
@@ -122,7 +123,7 @@ static int resolve_short_name(pull_ctx *p, const registries_conf *conf, crio_err
     return crio_err_set(err, CRIO_E_INVALID,
                         "short name \"%s\": %s lists no unqualified-search-registries; use a "
                         "fully qualified reference",
-                        p->opts->reference, p->registries_conf);
+                        p->opts->reference, p->settings.registries_conf);
   for (size_t i = 0; i < n; i++) {
     image_ref cand;
     if (image_ref_with_domain(p->opts->reference, search[i], &cand, err) < 0)
@@ -147,7 +148,7 @@ int pull_resolve(pull_ctx *p, crio_err **err)
   if (image_ref_parse(p->opts->reference, &ref, err) < 0)
     return -1;
   registries_conf *conf = NULL;
-  if (registries_conf_load(p->registries_conf, &conf, err) < 0) {
+  if (registries_conf_load(p->settings.registries_conf, &conf, err) < 0) {
     image_ref_clear(&ref);
     return -1;
   }

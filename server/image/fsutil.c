@@ -101,8 +101,9 @@ static int descend(rm_walk *w, int fd, char *name, int *out, crio_err **err)
   l->dev = st.st_dev;
   l->ino = st.st_ino;
   l->name = steal_pointer(&owned);
-  if (scan_level(w, child, l, err) < 0)
-    return -1;
+  int r = scan_level(w, child, l, err);
+  if (r < 0)
+    return r;
   *out = steal_fd(&child);
   return 0;
 }
@@ -185,8 +186,9 @@ int rm_rf_child(int dirfd, const char *name, const char *what, crio_err **err)
     return errno == ENOENT ? 0 : crio_err_errno(err, CRIO_E_IO, errno, "remove %s: open", what);
   if ((st.st_mode & 0700) != 0700 && fchmod(fd, 0700) < 0)
     return crio_err_errno(err, CRIO_E_IO, errno, "remove %s: chmod", what);
-  if (rm_contents(fd, what, err) < 0)
-    return -1;
+  int r = rm_contents(fd, what, err);
+  if (r < 0)
+    return r;
   if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
     return crio_err_errno(err, CRIO_E_IO, errno, "remove %s: rmdir", what);
   return 0;

@@ -18,6 +18,7 @@
 #include "server/image/digest.h"
 #include "server/image/layer_write.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 
 #define STREAM_BUF (128 * 1024)
@@ -145,6 +146,7 @@ static void stream_close(layer_stream *s)
   free(s);
 }
 
+/* err is never NULL here: a failed entry may be blamed on the stream. */
 static int extract_entries(layer_stream *s, layer_writer *w, crio_err **err)
 {
   for (;;) {
@@ -154,14 +156,16 @@ static int extract_entries(layer_stream *s, layer_writer *w, crio_err **err)
       return 0;
     if (r < ARCHIVE_WARN || s->outer_failed || s->read_errno)
       return stream_error(s, s->inner, "read layer tar", err);
-    if (layer_writer_entry(w, s->inner, e, err) < 0) {
-      if (s->outer_failed || s->read_errno) {
-        crio_err_free(*err);
-        *err = NULL;
-        return stream_error(s, s->inner, "read layer tar", err);
-      }
-      return -1;
+    if (r == ARCHIVE_WARN)
+      log_warn("layer tar: %s", archive_error_string(s->inner));
+    r = layer_writer_entry(w, s->inner, e, err);
+    if (r < 0 && (s->outer_failed || s->read_errno)) {
+      crio_err_free(*err);
+      *err = NULL;
+      return stream_error(s, s->inner, "read layer tar", err);
     }
+    if (r < 0)
+      return r;
   }
 }
 
@@ -169,10 +173,11 @@ static int extract_entries(layer_stream *s, layer_writer *w, crio_err **err)
  * names of pax headers as they are whatever the daemon's locale. */
 static int extract_stream(layer_stream *s, int rootfd, layer_stats *st, crio_err **err)
 {
-  if (stream_open(s, err) < 0)
-    return -1;
+  int r = stream_open(s, err);
+  if (r < 0)
+    return r;
   layer_writer *w = layer_writer_new(rootfd, st);
-  int r = extract_entries(s, w, err);
+  r = extract_entries(s, w, err);
   if (r == 0)
     r = layer_writer_finish(w, err);
   layer_writer_free(w);
@@ -193,7 +198,8 @@ int layer_extract_fd(int fd, const char *dest, layer_stats *st, crio_err **err)
   s->diff = digester_new();
   locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t) 0);
   locale_t old = utf8 ? uselocale(utf8) : (locale_t) 0;
-  int r = extract_stream(s, rootfd, &local, err);
+  crio_err *e = NULL;
+  int r = extract_stream(s, rootfd, &local, &e);
   if (utf8) {
     uselocale(old);
     freelocale(utf8);
@@ -201,8 +207,14 @@ int layer_extract_fd(int fd, const char *dest, layer_stats *st, crio_err **err)
   if (r == 0)
     local.diff_id = digester_final(s->diff);
   stream_close(s);
-  if (r < 0)
-    return crio_err_wrap(err, "extract layer into %s", dest);
+  if (r < 0) {
+    crio_err_wrap(&e, "extract layer into %s", dest);
+    if (err && !*err)
+      *err = e;
+    else
+      crio_err_free(e);
+    return r;
+  }
   if (st)
     *st = local;
   else

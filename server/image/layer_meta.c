@@ -62,31 +62,57 @@ static bool xattr_skippable(const char *name, mode_t type, int errnum)
   return has_prefix(name, "user.") && type != AE_IFREG && type != AE_IFDIR;
 }
 
-static int apply_xattrs(layer_entry_ctx *c, int fd, crio_err **err)
-{
-  if (archive_entry_xattr_reset(c->e) == 0)
-    return 0;
-  _cleanup_free_ char *proc = fd < 0 ? xasprintf("/proc/self/fd/%d/%s", c->pfd, c->base) : NULL;
-  mode_t type = archive_entry_filetype(c->e);
+typedef struct xattr_ref {
   const char *name;
   const void *value;
   size_t size;
-  while (archive_entry_xattr_next(c->e, &name, &value, &size) == ARCHIVE_OK) {
-    if (!name || !*name)
-      continue;
-    if (has_prefix(name, OVERLAY_XATTR_PREFIX)) {
-      log_warn("layer entry \"%s\": xattr %s skipped: layers may not set overlayfs xattrs", c->raw,
-               name);
-      c->st->xattrs_skipped++;
-      continue;
-    }
-    int r = fd >= 0 ? fsetxattr(fd, name, value, size, 0) : lsetxattr(proc, name, value, size, 0);
-    if (r == 0)
-      continue;
-    if (!xattr_skippable(name, type, errno))
-      return crio_err_errno(err, CRIO_E_IO, errno, "layer entry \"%s\": set xattr %s", c->raw, name);
-    log_warn("layer entry \"%s\": xattr %s skipped: %s", c->raw, name, strerror(errno));
+} xattr_ref;
+
+static int set_xattr(layer_entry_ctx *c, int fd, const char *proc, const xattr_ref *x,
+                     crio_err **err)
+{
+  if (has_prefix(x->name, OVERLAY_XATTR_PREFIX)) {
+    log_warn("layer entry \"%s\": xattr %s skipped: layers may not set overlayfs xattrs", c->raw,
+             x->name);
     c->st->xattrs_skipped++;
+    return 0;
+  }
+  int r = fd >= 0 ? fsetxattr(fd, x->name, x->value, x->size, 0)
+                  : lsetxattr(proc, x->name, x->value, x->size, 0);
+  if (r == 0)
+    return 0;
+  if (!xattr_skippable(x->name, archive_entry_filetype(c->e), errno))
+    return crio_err_errno(err, CRIO_E_IO, errno, "layer entry \"%s\": set xattr %s", c->raw,
+                          x->name);
+  log_warn("layer entry \"%s\": xattr %s skipped: %s", c->raw, x->name, strerror(errno));
+  c->st->xattrs_skipped++;
+  return 0;
+}
+
+static int apply_xattrs(layer_entry_ctx *c, int fd, crio_err **err)
+{
+  int n = archive_entry_xattr_reset(c->e);
+  if (n <= 0)
+    return 0;
+  _cleanup_free_ xattr_ref *list = xzalloc((size_t) n * sizeof *list);
+  int count = 0;
+  xattr_ref x;
+  while (count < n && archive_entry_xattr_next(c->e, &x.name, &x.value, &x.size) == ARCHIVE_OK) {
+    if (!x.name || !*x.name)
+      continue;
+    /* libarchive lists a name twice when a pax header holds it both as
+     * LIBARCHIVE.xattr and SCHILY.xattr (its own writer does so). */
+    bool dup = false;
+    for (int i = 0; i < count && !dup; i++)
+      dup = strcmp(list[i].name, x.name) == 0;
+    if (!dup)
+      list[count++] = x;
+  }
+  _cleanup_free_ char *proc = fd < 0 ? xasprintf("/proc/self/fd/%d/%s", c->pfd, c->base) : NULL;
+  for (int i = 0; i < count; i++) {
+    int r = set_xattr(c, fd, proc, &list[i], err);
+    if (r < 0)
+      return r;
   }
   return 0;
 }
@@ -106,11 +132,12 @@ int layer_apply_meta(layer_entry_ctx *c, int fd, bool times, crio_err **err)
 {
   uid_t uid;
   gid_t gid;
-  if (entry_owner(c, &uid, &gid, err) < 0)
-    return -1;
+  int r = entry_owner(c, &uid, &gid, err);
+  if (r < 0)
+    return r;
   /* chown before chmod (chown clears setuid) and before xattrs (it clears
    * security.capability). */
-  int r = fd >= 0 ? fchown(fd, uid, gid) : fchownat(c->pfd, c->base, uid, gid, AT_SYMLINK_NOFOLLOW);
+  r = fd >= 0 ? fchown(fd, uid, gid) : fchownat(c->pfd, c->base, uid, gid, AT_SYMLINK_NOFOLLOW);
   if (r < 0)
     return crio_err_errno(err, CRIO_E_IO, errno, "layer entry \"%s\": chown %u:%u", c->raw,
                           (unsigned) uid, (unsigned) gid);
@@ -121,8 +148,9 @@ int layer_apply_meta(layer_entry_ctx *c, int fd, bool times, crio_err **err)
       return crio_err_errno(err, CRIO_E_IO, errno, "layer entry \"%s\": chmod %04o", c->raw,
                             (unsigned) perm);
   }
-  if (apply_xattrs(c, fd, err) < 0)
-    return -1;
+  r = apply_xattrs(c, fd, err);
+  if (r < 0)
+    return r;
   if (!times)
     return 0;
   struct timespec ts[2];

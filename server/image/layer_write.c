@@ -174,8 +174,9 @@ static int parent_fd(layer_writer *w, const char *entry, const char *dir, bool c
     return 0;
   }
   int fd;
-  if (walk_dir(w, entry, dir, create, &fd, err) < 0)
-    return -1;
+  int r = walk_dir(w, entry, dir, create, &fd, err);
+  if (r < 0)
+    return r;
   if (w->cache_fd >= 0)
     close(w->cache_fd);
   free(w->cache_path);
@@ -202,8 +203,11 @@ static int clear_slot(layer_entry_ctx *c, bool want_dir, bool *keep_dir, bool *w
     return 0;
   }
   *was_whiteout = layer_is_whiteout(&st);
-  if (rm_rf_child(c->pfd, c->base, c->raw, err) < 0)
-    return crio_err_wrap(err, "layer entry \"%s\": replace", c->raw);
+  int r = rm_rf_child(c->pfd, c->base, c->raw, err);
+  if (r < 0) {
+    crio_err_wrap(err, "layer entry \"%s\": replace", c->raw);
+    return r;
+  }
   return 0;
 }
 
@@ -269,10 +273,12 @@ static int make_dir(layer_writer *w, layer_entry_ctx *c, const char *norm, bool 
   if (fd < 0)
     return crio_err_errno(err, CRIO_E_IO, errno, "layer entry \"%s\": open", c->raw);
   /* It replaces a whiteout of this layer: the lower directory stays hidden. */
-  if (was_whiteout && layer_set_opaque(fd, c->raw, norm, err) < 0)
-    return -1;
-  if (layer_apply_meta(c, fd, false, err) < 0)
-    return -1;
+  int r = was_whiteout ? layer_set_opaque(fd, c->raw, norm, err) : 0;
+  if (r < 0)
+    return r;
+  r = layer_apply_meta(c, fd, false, err);
+  if (r < 0)
+    return r;
   defer_dir_times(w, norm, c->e);
   return 0;
 }
@@ -308,8 +314,9 @@ static int make_hardlink(layer_writer *w, layer_entry_ctx *c, const char *norm, 
 {
   const char *raw_target = archive_entry_hardlink(c->e);
   _cleanup_free_ char *target = NULL;
-  if (layer_path_normalize(c->raw, "hardlink target", raw_target, &target, err) < 0)
-    return -1;
+  int r = layer_path_normalize(c->raw, "hardlink target", raw_target, &target, err);
+  if (r < 0)
+    return r;
   if (!*target)
     return crio_err_set(err, CRIO_E_INVALID, "layer entry \"%s\": hardlink to the layer root",
                         c->raw);
@@ -318,8 +325,11 @@ static int make_hardlink(layer_writer *w, layer_entry_ctx *c, const char *norm, 
   const char *tdir, *tbase;
   split_path(target, &tdir, &tbase);
   _cleanup_close_ int tfd = -1;
-  if (walk_dir(w, c->raw, tdir, false, &tfd, err) < 0)
-    return crio_err_wrap(err, "hardlink target \"%s\"", raw_target);
+  r = walk_dir(w, c->raw, tdir, false, &tfd, err);
+  if (r < 0) {
+    crio_err_wrap(err, "hardlink target \"%s\"", raw_target);
+    return r;
+  }
   struct stat st;
   if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return crio_err_errno(err, errno == ENOENT ? CRIO_E_INVALID : CRIO_E_IO, errno,
@@ -329,8 +339,9 @@ static int make_hardlink(layer_writer *w, layer_entry_ctx *c, const char *norm, 
                         "layer entry \"%s\": hardlink target \"%s\" is a directory", c->raw,
                         raw_target);
   bool keep, was_whiteout;
-  if (clear_slot(c, false, &keep, &was_whiteout, err) < 0)
-    return -1;
+  r = clear_slot(c, false, &keep, &was_whiteout, err);
+  if (r < 0)
+    return r;
   if (linkat(tfd, tbase, c->pfd, c->base, 0) < 0)
     return crio_err_errno(err, CRIO_E_IO, errno, "layer entry \"%s\": link to \"%s\"", c->raw,
                           raw_target);
@@ -343,9 +354,8 @@ static int write_whiteout(layer_writer *w, const char *raw, const char *dir, con
 {
   if (strcmp(base, WH_OPAQUE) == 0) {
     int pfd;
-    if (parent_fd(w, raw, dir, true, &pfd, err) < 0)
-      return -1;
-    return layer_set_opaque(pfd, raw, dir, err);
+    int r = parent_fd(w, raw, dir, true, &pfd, err);
+    return r < 0 ? r : layer_set_opaque(pfd, raw, dir, err);
   }
   if (strncmp(base, WH_META_PREFIX, strlen(WH_META_PREFIX)) == 0) {
     log_debug("layer entry \"%s\": aufs metadata ignored", raw);
@@ -356,8 +366,9 @@ static int write_whiteout(layer_writer *w, const char *raw, const char *dir, con
     return crio_err_set(err, CRIO_E_INVALID, "layer entry \"%s\": whiteout of \"%s\" is invalid",
                         raw, victim);
   int pfd;
-  if (parent_fd(w, raw, dir, true, &pfd, err) < 0)
-    return -1;
+  int r = parent_fd(w, raw, dir, true, &pfd, err);
+  if (r < 0)
+    return r;
   struct stat st;
   if (fstatat(pfd, victim, &st, AT_SYMLINK_NOFOLLOW) == 0) {
     /* Written by this layer: it stays; only what lower layers hold in a
@@ -383,8 +394,9 @@ static int write_root(layer_writer *w, layer_entry_ctx *c, crio_err **err)
   if (archive_entry_hardlink(c->e) || archive_entry_filetype(c->e) != AE_IFDIR)
     return crio_err_set(err, CRIO_E_INVALID, "layer entry \"%s\": the layer root must be a directory",
                         c->raw);
-  if (layer_apply_meta(c, w->rootfd, false, err) < 0)
-    return -1;
+  int r = layer_apply_meta(c, w->rootfd, false, err);
+  if (r < 0)
+    return r;
   defer_dir_times(w, "", c->e);
   return 0;
 }
@@ -418,8 +430,9 @@ static int write_entry_at(layer_writer *w, layer_entry_ctx *c, struct archive *a
     return crio_err_set(err, CRIO_E_INVALID, "layer entry \"%s\": unsupported type 0%o", c->raw,
                         (unsigned) type);
   bool keep, was_whiteout;
-  if (clear_slot(c, type == AE_IFDIR, &keep, &was_whiteout, err) < 0)
-    return -1;
+  int r = clear_slot(c, type == AE_IFDIR, &keep, &was_whiteout, err);
+  if (r < 0)
+    return r;
   switch (type) {
   case AE_IFREG:
     return write_regular(c, a, err);
@@ -440,20 +453,23 @@ int layer_writer_entry(layer_writer *w, struct archive *a, struct archive_entry 
                         (unsigned long long) w->st->entries + 1);
   w->st->entries++;
   _cleanup_free_ char *norm = NULL;
-  if (layer_path_normalize(raw, "path", raw, &norm, err) < 0)
-    return -1;
+  int r = layer_path_normalize(raw, "path", raw, &norm, err);
+  if (r < 0)
+    return r;
   layer_entry_ctx c = { .st = w->st, .e = e, .raw = raw, .pfd = -1, .base = NULL };
   if (!*norm)
     return write_root(w, &c, err);
   _cleanup_free_ char *split = xstrdup(norm);
   const char *dir, *base;
   split_path(split, &dir, &base);
-  if (check_dir_components(raw, dir, err) < 0)
-    return -1;
+  r = check_dir_components(raw, dir, err);
+  if (r < 0)
+    return r;
   if (strncmp(base, WH_PREFIX, strlen(WH_PREFIX)) == 0)
     return write_whiteout(w, raw, dir, base, err);
-  if (parent_fd(w, raw, dir, true, &c.pfd, err) < 0)
-    return -1;
+  r = parent_fd(w, raw, dir, true, &c.pfd, err);
+  if (r < 0)
+    return r;
   c.base = base;
   return write_entry_at(w, &c, a, norm, err);
 }

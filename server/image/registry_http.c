@@ -318,8 +318,8 @@ static int transport_error(registry_client *c, const reg_request *q, CURLcode rc
                         q->method, url, c->host, detail, c->certs_dir, c->host);
   if (rc == CURLE_SSL_CONNECT_ERROR && !c->insecure)
     return crio_err_set(err, CRIO_E_UNAVAILABLE,
-                        "%s %s: TLS handshake with %s failed (%s); plain HTTP is used only for "
-                        "registries marked insecure, and %s is not",
+                        "%s %s: TLS handshake with %s failed (%s); %s is not marked insecure, "
+                        "so plain HTTP is not tried",
                         q->method, url, c->host, detail, c->host);
   return crio_err_set(err, CRIO_E_UNAVAILABLE, "%s %s: %s", q->method, url, detail);
 }

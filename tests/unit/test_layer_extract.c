@@ -19,6 +19,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -64,9 +65,9 @@ static void add_entry(struct archive *a, const ent *x)
   archive_entry_set_gid(e, x->gid);
   archive_entry_set_mtime(e, x->mtime ? x->mtime : 946684800, 0);
   if (x->link)
-    archive_entry_set_symlink(e, x->link);
+    archive_entry_set_symlink_utf8(e, x->link);
   if (x->hardlink)
-    archive_entry_set_hardlink(e, x->hardlink);
+    archive_entry_set_hardlink_utf8(e, x->hardlink);
   if (type == AE_IFCHR || type == AE_IFBLK) {
     archive_entry_set_rdevmajor(e, x->major);
     archive_entry_set_rdevminor(e, x->minor);
@@ -144,7 +145,9 @@ static int teardown(void **state)
 {
   fx *f = *state;
   _cleanup_free_ char *merged = path_join(f->root, "merged");
+  _cleanup_free_ char *mnt = path_join(merged, "mnt");
   umount2(merged, MNT_DETACH);
+  umount2(mnt, MNT_DETACH);
   crio_err *err = NULL;
   int r = rm_rf_at(f->root, &err);
   if (r < 0)
@@ -499,4 +502,456 @@ static void test_replacing_entries(void **state)
   check_stat(f, "ro", S_IFDIR, 0555, 0, 0);
   assert_int_equal(st.entries, 9);
   layer_stats_clear(&st);
+}
+
+/* ------------------------------------------------------------- escapes */
+
+typedef struct escape_case {
+  const char *want;      /* in the error: the offending entry, quoted */
+  const char *sentinel;  /* must not exist afterwards: relative to the root, or absolute */
+  ent ents[3];           /* "@ROOT" as a symlink target: the test's root */
+} escape_case;
+
+#define ROOTLINK { .path = "link", .type = AE_IFLNK, .link = "@ROOT" }
+
+static const escape_case escapes[] = {
+  { "\"../x\"", "x", { { .path = "../x", .data = "evil" } } },
+  { "\"/../x\"", "x", { { .path = "/../x", .data = "evil" } } },
+  { "\"a/../../x\"", "x", { { .path = "a/../../x", .data = "evil" } } },
+  { "\"./../x\"", "x", { { .path = "./../x", .data = "evil" } } },
+  { "\"../evil-link\"", "evil-link", { { .path = "../evil-link", .type = AE_IFLNK, .link = "/" } } },
+  { "\"link/evil\"", "evil", { ROOTLINK, { .path = "link/evil", .data = "evil" } } },
+  { "\"link/evildir", "evildir", { ROOTLINK, { .path = "link/evildir/", .type = AE_IFDIR } } },
+  { "\"link/.wh.victim\"", "victim", { ROOTLINK, { .path = "link/.wh.victim" } } },
+  { "\"link/.wh..wh..opq\"", NULL, { ROOTLINK, { .path = "link/.wh..wh..opq" } } },
+  { "\"l/x\"", "/x", { { .path = "l", .type = AE_IFLNK, .link = "../../.." },
+                       { .path = "l/x", .data = "evil" } } },
+  { "\"l/x\"", "x", { { .path = "l", .type = AE_IFLNK, .link = ".." },
+                      { .path = "l/x", .data = "evil" } } },
+  { "\"l/sub/x\"", "sub", { { .path = "l", .type = AE_IFLNK, .link = ".." },
+                            { .path = "l/sub/x", .data = "evil" } } },
+  { "\"h\"", NULL, { { .path = "h", .hardlink = "../outside" } } },
+  { "\"h\"", NULL, { ROOTLINK, { .path = "h", .hardlink = "link/outside" } } },
+  { "\"../h\"", "h", { { .path = "file", .data = "x" }, { .path = "../h", .hardlink = "file" } } },
+  { "\".wh.foo/bar\"", NULL, { { .path = ".wh.foo/bar", .data = "x" } } },
+  { "\".wh..\"", NULL, { { .path = ".wh.." } } },
+  { "\".wh...\"", NULL, { { .path = ".wh..." } } },
+  { "\".wh.\"", NULL, { { .path = ".wh." } } },
+};
+
+static void test_refuses_escapes(void **state)
+{
+  fx *f = *state;
+  _cleanup_free_ char *outside = path_join(f->root, "outside");
+  assert_int_equal(write_file_atomic(outside, "outside\n", 8, 0644, NULL), 0);
+  for (size_t i = 0; i < ARRAY_SIZE(escapes); i++) {
+    const escape_case *c = &escapes[i];
+    ent ents[3];
+    size_t n = 0;
+    for (; n < 3 && c->ents[n].path; n++) {
+      ents[n] = c->ents[n];
+      if (ents[n].link && strcmp(ents[n].link, "@ROOT") == 0)
+        ents[n].link = f->root;
+    }
+    reset_dest(f);
+    _cleanup_strbuf_ strbuf tar = make_tar_n(ents, n);
+    extract_fails(f, &tar, c->want);
+    if (c->sentinel) {
+      _cleanup_free_ char *s =
+          c->sentinel[0] == '/' ? xstrdup(c->sentinel) : path_join(f->root, c->sentinel);
+      if (exists(s))
+        fail_msg("case %s created %s", c->want, s);
+    }
+  }
+  struct stat s;
+  assert_int_equal(stat(outside, &s), 0);
+  assert_int_equal(s.st_nlink, 1);
+  assert_null(xattr_get(f->root, "trusted.overlay.opaque"));
+  /* the root holds what the test put there, nothing more */
+  _cleanup_closedir_ DIR *d = opendir(f->root);
+  struct dirent *de;
+  while ((de = readdir(d)))
+    if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, "dest") &&
+        strcmp(de->d_name, "outside") && strcmp(de->d_name, "layer.blob"))
+      fail_msg("%s/%s was created", f->root, de->d_name);
+}
+
+/* ------------------------------------------------ streams: pipes, ends */
+
+typedef struct feeder {
+  int fd;
+  const char *data;
+  size_t len;
+  int err;
+} feeder;
+
+static void *feed(void *p)
+{
+  feeder *fd = p;
+  for (size_t off = 0; off < fd->len;) {
+    ssize_t n = write(fd->fd, fd->data + off, fd->len - off);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      fd->err = errno;
+      break;
+    }
+    off += (size_t) n;
+  }
+  close(fd->fd);
+  return NULL;
+}
+
+/* Extracts blob fed through a pipe by another thread, as a download is;
+ * checks that the stream was read to its end and the writer saw no error. */
+static void extract_pipe_ok(fx *f, const strbuf *blob, layer_stats *st)
+{
+  int p[2];
+  assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+  feeder fd = { .fd = p[1], .data = blob->data, .len = blob->len };
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, feed, &fd), 0);
+  crio_err *err = NULL;
+  int r = layer_extract_fd(p[0], f->dest, st, &err);
+  char c;
+  ssize_t rest = r == 0 ? read(p[0], &c, 1) : -1;  /* 0: the writer is done, all was read */
+  close(p[0]);
+  pthread_join(t, NULL);
+  if (r < 0)
+    fail_msg("extract: %s", err->message);
+  assert_int_equal(rest, 0);
+  assert_int_equal(fd.err, 0);
+}
+
+/* Incompressible content, so that streams span many pipe buffers. */
+static char *noise(size_t len)
+{
+  char *s = xmalloc(len + 1);
+  uint32_t x = 12345;
+  for (size_t i = 0; i < len; i++) {
+    x = x * 1103515245 + 12345;
+    s[i] = (char) ('!' + (x >> 16) % 90);
+  }
+  s[len] = '\0';
+  return s;
+}
+
+static void test_stream_drained_to_eof(void **state)
+{
+  fx *f = *state;
+  _cleanup_free_ char *big = noise(300000);
+  _cleanup_strbuf_ strbuf tar = TAR({ .path = "big.bin", .data = big },
+                                    { .path = "small.txt", .data = "small" });
+  /* bytes after the end-of-archive blocks are part of the uncompressed blob */
+  _cleanup_strbuf_ strbuf padded = STRBUF_INIT;
+  strbuf_append(&padded, tar.data, tar.len);
+  _cleanup_free_ char *tail = noise(100000);
+  strbuf_append(&padded, tail, 100000);
+  layer_stats st = { 0 };
+  extract_pipe_ok(f, &padded, &st);
+  check_content(f, "big.bin", big);
+  check_content(f, "small.txt", "small");
+  _cleanup_free_ char *want_padded = digest_bytes(padded.data, padded.len);
+  assert_string_equal(st.diff_id, want_padded);
+  assert_int_equal(st.bytes, 300005);
+  layer_stats_clear(&st);
+
+  /* compressed streams, one followed by bytes the decompressor leaves */
+  _cleanup_free_ char *want = digest_bytes(tar.data, tar.len);
+  for (int filter = GZIP; filter <= ZSTD; filter++) {
+    reset_dest(f);
+    _cleanup_strbuf_ strbuf blob = compress(&tar, filter);
+    if (filter == GZIP)
+      strbuf_append(&blob, tail, 50000);
+    extract_pipe_ok(f, &blob, &st);
+    check_content(f, "big.bin", big);
+    assert_string_equal(st.diff_id, want);
+    layer_stats_clear(&st);
+  }
+}
+
+static void test_truncated_and_garbage_streams_fail(void **state)
+{
+  fx *f = *state;
+  _cleanup_free_ char *big = noise(200000);
+  _cleanup_strbuf_ strbuf tar = TAR({ .path = "big.bin", .data = big });
+  for (int filter = PLAIN; filter <= ZSTD; filter++) {
+    reset_dest(f);
+    _cleanup_strbuf_ strbuf blob = filter == PLAIN ? (strbuf) STRBUF_INIT : compress(&tar, filter);
+    if (filter == PLAIN)
+      strbuf_append(&blob, tar.data, tar.len);
+    blob.len /= 2;
+    extract_fails(f, &blob, "extract layer into");
+  }
+  reset_dest(f);
+  _cleanup_strbuf_ strbuf junk = STRBUF_INIT;
+  strbuf_puts(&junk, "this is not a tar stream, compressed or not\n");
+  extract_fails(f, &junk, "extract layer into");
+
+  _cleanup_err_ crio_err *err = NULL;
+  _cleanup_free_ char *missing = path_join(f->root, "missing");
+  _cleanup_free_ char *blob = path_join(f->root, "layer.blob");
+  assert_int_equal(layer_extract_file(blob, missing, NULL, &err), -CRIO_E_NOT_FOUND);
+  assert_non_null(strstr(err->message, missing));
+}
+
+static void test_utf8_names(void **state)
+{
+  fx *f = *state;
+  _cleanup_strbuf_ strbuf tar = TAR({ .path = "café/naïve.txt", .data = "ünïcödé" },
+                                    { .path = "日本/語", .type = AE_IFLNK, .link = "→ target" });
+  extract_ok(f, &tar, NULL);
+  check_content(f, "café/naïve.txt", "ünïcödé");
+  _cleanup_free_ char *l = at(f, "日本/語");
+  char buf[64] = { 0 };
+  assert_true(readlink(l, buf, sizeof buf - 1) > 0);
+  assert_string_equal(buf, "→ target");
+}
+
+/* --------------------------------------------------------------- rm_rf_at */
+
+static void touch(const char *dir, const char *name)
+{
+  _cleanup_free_ char *p = path_join(dir, name);
+  assert_int_equal(write_file_atomic(p, "x", 1, 0644, NULL), 0);
+}
+
+static void test_rm_rf_at(void **state)
+{
+  fx *f = *state;
+  _cleanup_free_ char *keep = path_join(f->root, "keep");
+  _cleanup_free_ char *keepdir = path_join(f->root, "keepdir");
+  _cleanup_free_ char *tree = path_join(f->root, "tree");
+  _cleanup_free_ char *ro = path_join(tree, "a/ro");
+  assert_int_equal(mkdir_p(keepdir, 0755, NULL), 0);
+  touch(keepdir, "file");
+  touch(f->root, "keep");
+  assert_int_equal(mkdir_p(ro, 0755, NULL), 0);
+  touch(ro, "f");
+  touch(tree, "top");
+  assert_int_equal(chmod(ro, 0555), 0);
+  _cleanup_free_ char *l1 = path_join(tree, "a/link"), *l2 = path_join(tree, "dirlink");
+  assert_int_equal(symlink(keep, l1), 0);
+  assert_int_equal(symlink(keepdir, l2), 0);
+  /* deeper than descriptors could be held for */
+  int fd = open(tree, O_RDONLY | O_DIRECTORY);
+  for (int i = 0; i < 3000; i++) {
+    assert_int_equal(mkdirat(fd, "d", 0500), 0);
+    int next = openat(fd, "d", O_RDONLY | O_DIRECTORY);
+    close(fd);
+    fd = next;
+  }
+  close(fd);
+
+  crio_err *err = NULL;
+  if (rm_rf_at(tree, &err) < 0)
+    fail_msg("%s", err->message);
+  assert_false(exists(tree));
+  assert_true(exists(keep));
+  _cleanup_free_ char *kf = path_join(keepdir, "file");
+  assert_true(exists(kf));
+  assert_int_equal(rm_rf_at(tree, NULL), 0);  /* missing: nothing to do */
+
+  /* a symlink given as the path is removed itself */
+  assert_int_equal(symlink(keepdir, tree), 0);
+  assert_int_equal(rm_rf_at(tree, NULL), 0);
+  assert_false(exists(tree));
+  assert_true(exists(kf));
+}
+
+static void test_rm_rf_at_refuses_mount_points(void **state)
+{
+  fx *f = *state;
+  _cleanup_free_ char *tree = path_join(f->root, "merged");  /* teardown unmounts it */
+  _cleanup_free_ char *mnt = path_join(tree, "mnt");
+  assert_int_equal(mkdir_p(mnt, 0755, NULL), 0);
+  if (mount("tmpfs", mnt, "tmpfs", 0, "size=1m") < 0)
+    skip();
+  touch(mnt, "precious");
+  _cleanup_err_ crio_err *err = NULL;
+  assert_int_equal(rm_rf_at(tree, &err), -CRIO_E_BUSY);
+  assert_non_null(strstr(err->message, "mount point"));
+  _cleanup_free_ char *precious = path_join(mnt, "precious");
+  assert_true(exists(precious));
+  assert_int_equal(umount2(mnt, 0), 0);
+  assert_int_equal(rm_rf_at(tree, NULL), 0);
+}
+
+/* ------------------------------------------- the multilayer test image */
+
+static json_t *load_json(const char *path)
+{
+  json_error_t jerr;
+  json_t *j = json_load_file(path, 0, &jerr);
+  if (!j)
+    fail_msg("%s: %s", path, jerr.text);
+  return j;
+}
+
+static char *blob_path(const char *layout, const char *digest)
+{
+  return xasprintf("%s/blobs/sha256/%s", layout, digest + strlen("sha256:"));
+}
+
+static json_t *load_blob(const char *layout, const char *digest)
+{
+  _cleanup_free_ char *p = blob_path(layout, digest);
+  return load_json(p);
+}
+
+/* Each layer of tests/fixtures' multilayer image: its digest and DiffID;
+ * then the layers mounted as overlayfs lowers give MULTILAYER_EXPECT. */
+static int extract_fixture_layers(fx *f, const char *layout, strbuf *lowerdir)
+{
+  _cleanup_free_ char *index_path = path_join(layout, "index.json");
+  json_t *index = load_json(index_path);
+  const char *mdigest = json_string_value(json_object_get(json_array_get(
+      json_object_get(index, "manifests"), 0), "digest"));
+  json_t *manifest = load_blob(layout, mdigest);
+  json_t *config = load_blob(layout, json_string_value(json_object_get(
+      json_object_get(manifest, "config"), "digest")));
+  json_t *diff_ids = json_object_get(json_object_get(config, "rootfs"), "diff_ids");
+  json_t *layers = json_object_get(manifest, "layers");
+  assert_int_equal(json_array_size(layers), json_array_size(diff_ids));
+  size_t i;
+  json_t *l;
+  json_array_foreach(layers, i, l) {
+    const char *digest = json_string_value(json_object_get(l, "digest"));
+    _cleanup_free_ char *blob = blob_path(layout, digest);
+    _cleanup_free_ char *got = NULL;
+    assert_int_equal(digest_file(blob, &got, NULL), 0);
+    assert_string_equal(got, digest);
+    _cleanup_free_ char *name = xasprintf("L%zu", i);
+    _cleanup_free_ char *dir = path_join(f->root, name);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    layer_stats st = { 0 };
+    crio_err *err = NULL;
+    if (layer_extract_file(blob, dir, &st, &err) < 0)
+      fail_msg("layer %zu: %s", i, err->message);
+    assert_string_equal(st.diff_id, json_string_value(json_array_get(diff_ids, i)));
+    layer_stats_clear(&st);
+    _cleanup_free_ char *prev = strbuf_steal(lowerdir);
+    strbuf_printf(lowerdir, "%s%s%s", dir, *prev ? ":" : "", prev);
+  }
+  json_decref(index);
+  json_decref(manifest);
+  json_decref(config);
+  return 0;
+}
+
+static void check_merged(const char *merged, json_t *expect)
+{
+  const char *rel;
+  json_t *v;
+  json_object_foreach(json_object_get(expect, "files"), rel, v) {
+    _cleanup_free_ char *p = path_join(merged, rel), *got = NULL;
+    if (read_file(p, &got, NULL, NULL) < 0)
+      fail_msg("%s is missing", rel);
+    assert_string_equal(got, json_string_value(v));
+  }
+  json_object_foreach(json_object_get(expect, "symlinks"), rel, v) {
+    _cleanup_free_ char *p = path_join(merged, rel);
+    char buf[256] = { 0 };
+    assert_true(readlink(p, buf, sizeof buf - 1) > 0);
+    assert_string_equal(buf, json_string_value(v));
+  }
+  json_object_foreach(json_object_get(expect, "hardlinks"), rel, v) {
+    _cleanup_free_ char *a = path_join(merged, rel), *b = path_join(merged, json_string_value(v));
+    struct stat sa, sb;
+    assert_int_equal(lstat(a, &sa), 0);
+    assert_int_equal(lstat(b, &sb), 0);
+    assert_int_equal(sa.st_ino, sb.st_ino);
+  }
+  json_object_foreach(json_object_get(expect, "modes"), rel, v) {
+    _cleanup_free_ char *p = path_join(merged, rel);
+    struct stat s;
+    assert_int_equal(lstat(p, &s), 0);
+    assert_int_equal(s.st_mode & 07777, json_integer_value(json_array_get(v, 0)));
+    assert_int_equal(s.st_uid, json_integer_value(json_array_get(v, 1)));
+    assert_int_equal(s.st_gid, json_integer_value(json_array_get(v, 2)));
+  }
+  json_object_foreach(json_object_get(expect, "xattrs"), rel, v) {
+    _cleanup_free_ char *p = path_join(merged, rel);
+    const char *name;
+    json_t *value;
+    json_object_foreach(v, name, value) {
+      _cleanup_free_ char *got = xattr_get(p, name);
+      assert_non_null(got);
+      assert_string_equal(got, json_string_value(value));
+    }
+  }
+  size_t i;
+  json_array_foreach(json_object_get(expect, "absent"), i, v) {
+    _cleanup_free_ char *p = path_join(merged, json_string_value(v));
+    if (exists(p))
+      fail_msg("%s should be hidden", json_string_value(v));
+  }
+}
+
+static void test_multilayer_fixture(void **state)
+{
+  fx *f = *state;
+  const char *src = getenv("CRIO_SOURCE_DIR");
+  const char *cache = getenv("CRIO_TEST_CACHE") ? getenv("CRIO_TEST_CACHE") : "/tmp/crio-test-cache";
+  if (!src)
+    skip();
+  _cleanup_free_ char *fixtures = path_join(src, "tests/fixtures");
+  _cleanup_free_ char *script = path_join(fixtures, "build_images.py");
+  _cleanup_free_ char *oci = path_join(cache, "oci");
+  _cleanup_free_ char *out = NULL, *expect_json = NULL;
+  _cleanup_err_ crio_err *err = NULL;
+  char *build[] = { "/usr/bin/python3", script, oci, NULL };
+  char *expect_argv[] = { "/usr/bin/python3", "-c",
+                          "import sys, json; sys.path.insert(0, sys.argv[1]); import build_images;"
+                          "print(json.dumps(build_images.MULTILAYER_EXPECT))",
+                          fixtures, NULL };
+  if (run_capture(build, &out, &err) < 0 || run_capture(expect_argv, &expect_json, &err) < 0) {
+    fprintf(stderr, "multilayer fixture unavailable: %s\n", err->message);
+    skip();
+  }
+  _cleanup_free_ char *layout = path_join(oci, "multilayer");
+  _cleanup_strbuf_ strbuf lowerdir = STRBUF_INIT;
+  extract_fixture_layers(f, layout, &lowerdir);
+
+  _cleanup_free_ char *merged = path_join(f->root, "merged");
+  assert_int_equal(mkdir(merged, 0755), 0);
+  _cleanup_free_ char *opts = xasprintf("lowerdir=%s", lowerdir.data);
+  if (mount("overlay", merged, "overlay", MS_RDONLY, opts) < 0) {
+    fprintf(stderr, "overlay mount unavailable: %s\n", strerror(errno));
+    skip();
+  }
+  json_t *expect = json_loads(expect_json, 0, NULL);
+  assert_non_null(expect);
+  check_merged(merged, expect);
+  json_decref(expect);
+  assert_int_equal(umount2(merged, 0), 0);
+}
+
+int main(void)
+{
+  signal(SIGPIPE, SIG_IGN);  /* a writer whose reader left gets EPIPE, as in the daemon */
+  if (geteuid() != 0) {
+    fprintf(stderr, "test_layer_extract needs root (chown, mknod, trusted.* xattrs)\n");
+    return 0;
+  }
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+  const struct CMUnitTest tests[] = {
+    T(test_files_modes_owners_mtimes),
+    T(test_gzip_and_zstd),
+    T(test_xattrs),
+    T(test_links),
+    T(test_devices_and_fifo),
+    T(test_whiteouts),
+    T(test_opaque),
+    T(test_whiteouts_same_layer),
+    T(test_replacing_entries),
+    T(test_refuses_escapes),
+    T(test_stream_drained_to_eof),
+    T(test_truncated_and_garbage_streams_fail),
+    T(test_utf8_names),
+    T(test_rm_rf_at),
+    T(test_rm_rf_at_refuses_mount_points),
+    T(test_multilayer_fixture),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
 }
