@@ -130,8 +130,8 @@ static int entry_owner(layer_entry_ctx *c, uid_t *uid, gid_t *gid, crio_err **er
 
 int layer_apply_meta(layer_entry_ctx *c, int fd, bool times, crio_err **err)
 {
-  uid_t uid;
-  gid_t gid;
+  uid_t uid = 0;
+  gid_t gid = 0;
   int r = entry_owner(c, &uid, &gid, err);
   if (r < 0)
     return r;

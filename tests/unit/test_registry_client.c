@@ -168,8 +168,15 @@ static int start_fault_server(void)
   _cleanup_err_ crio_err *err = NULL;
   if (write_file_atomic(script, FAULT_PY, strlen(FAULT_PY), 0644, &err) < 0)
     return -1;
+  _cleanup_free_ char *log = path_join(E.dir, "fault.log");
   char *argv[] = { "/usr/bin/python3", script, portfile, NULL };
-  if (posix_spawn(&E.fault_pid, argv[0], NULL, NULL, argv, environ) != 0)
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+  posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+  int rc = posix_spawn(&E.fault_pid, argv[0], &fa, NULL, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0)
     return -1;
   for (int i = 0; i < 200; i++) {
     _cleanup_free_ char *port = NULL;
