@@ -132,41 +132,55 @@ static int ascend(rm_walk *w, int *fd, crio_err **err)
   return 0;
 }
 
-/* Empties the directory topfd, depth first, holding one descriptor. */
+/* Depth first from fd (the top level, already scanned): one descriptor
+ * open at a time, whatever the depth. */
+static int rm_walk_run(rm_walk *w, int fd, crio_err **err)
+{
+  _cleanup_close_ int cur = fd;
+  for (;;) {
+    rm_level *l = &w->levels[w->depth - 1];
+    int r = 0;
+    if (l->n_pending > 0) {
+      int child = -1;
+      r = descend(w, cur, l->pending[--l->n_pending], &child, err);
+      if (r == 0 && child >= 0) {
+        close(cur);
+        cur = child;
+      }
+    } else if (w->depth > 1) {
+      r = ascend(w, &cur, err);
+    } else {
+      return 0;
+    }
+    if (r < 0)
+      return r;
+  }
+}
+
+/* Empties the directory topfd. */
 static int rm_contents(int topfd, const char *what, crio_err **err)
 {
-  rm_walk w = { .levels = xzalloc(16 * sizeof(rm_level)), .depth = 1, .cap = 16, .what = what };
-  int r = 0;
-  _cleanup_close_ int fd = openat(topfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd = openat(topfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) < 0) {
-    r = crio_err_errno(err, CRIO_E_IO, errno, "remove %s: open", what);
-    goto out;
+    int r = crio_err_errno(err, CRIO_E_IO, errno, "remove %s: open", what);
+    if (fd >= 0)
+      close(fd);
+    return r;
   }
+  rm_walk w = { .levels = xzalloc(16 * sizeof(rm_level)), .depth = 1, .cap = 16, .what = what };
   w.levels[0].dev = st.st_dev;
   w.levels[0].ino = st.st_ino;
   w.levels[0].name = xstrdup(what);
-  r = scan_level(&w, fd, &w.levels[0], err);
-  while (r == 0) {
-    rm_level *l = &w.levels[w.depth - 1];
-    if (l->n_pending > 0) {
-      int child = -1;
-      r = descend(&w, fd, l->pending[--l->n_pending], &child, err);
-      if (r == 0 && child >= 0) {
-        close(fd);
-        fd = child;
-      }
-    } else if (w.depth > 1) {
-      r = ascend(&w, &fd, err);
-    } else {
-      break;
-    }
-  }
-out:
+  int r = scan_level(&w, fd, &w.levels[0], err);
+  if (r == 0)
+    r = rm_walk_run(&w, fd, err);  /* takes fd */
+  else
+    close(fd);
   for (size_t i = 0; i < w.depth; i++)
     level_clear(&w.levels[i]);
   free(w.levels);
-  return r < 0 ? r : 0;
+  return r;
 }
 
 int rm_rf_child(int dirfd, const char *name, const char *what, crio_err **err)

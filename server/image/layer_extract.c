@@ -30,6 +30,7 @@ typedef struct layer_stream {
   digester *diff;
   int read_errno;         /* read(2) on fd failed */
   bool outer_failed;      /* the decompressor failed; message in outer_msg */
+  bool outer_empty;       /* no bytes at all (Go's tar, so Docker, takes it as empty) */
   char *outer_msg;
   char fd_buf[STREAM_BUF];
   char data_buf[STREAM_BUF];
@@ -55,6 +56,8 @@ static la_ssize_t fd_read_cb(struct archive *a, void *data, const void **buf)
 /* The next decompressed bytes: 0 at the end, -1 on error (recorded). */
 static la_ssize_t pull_decompressed(layer_stream *s)
 {
+  if (s->outer_empty)
+    return 0;
   la_ssize_t n = archive_read_data(s->outer, s->data_buf, sizeof s->data_buf);
   if (n < 0) {
     s->outer_failed = true;
@@ -99,16 +102,18 @@ static int stream_open(layer_stream *s, crio_err **err)
   if (archive_read_support_filter_gzip(s->outer) != ARCHIVE_OK ||
       archive_read_support_filter_zstd(s->outer) != ARCHIVE_OK ||
       archive_read_support_format_raw(s->outer) != ARCHIVE_OK ||
-      archive_read_support_format_tar(s->inner) != ARCHIVE_OK)
+      archive_read_support_format_empty(s->outer) != ARCHIVE_OK ||
+      archive_read_support_format_tar(s->inner) != ARCHIVE_OK ||
+      archive_read_support_format_empty(s->inner) != ARCHIVE_OK)
     return crio_err_set(err, CRIO_E_INTERNAL, "libarchive lacks gzip, zstd or tar support: %s",
                         archive_error_string(s->outer));
   if (archive_read_open(s->outer, s, NULL, fd_read_cb, NULL) != ARCHIVE_OK)
     return stream_error(s, s->outer, "open layer stream", err);
   struct archive_entry *raw_entry;
   int r = archive_read_next_header(s->outer, &raw_entry);
-  /* An empty stream is an empty tar stream for the tar reader to judge. */
   if (r != ARCHIVE_OK && r != ARCHIVE_EOF)
     return stream_error(s, s->outer, "open layer stream", err);
+  s->outer_empty = r == ARCHIVE_EOF;
   if (archive_read_open(s->inner, s, NULL, tar_read_cb, NULL) != ARCHIVE_OK)
     return stream_error(s, s->inner, "read layer tar", err);
   return 0;
