@@ -240,16 +240,20 @@ int kpod_progress_event(const char *line, size_t len, void *userdata, crio_err *
   if (strcmp(status, "error") == 0)
     return event_error(p, ev, line, len, err);
   if (strcmp(status, "resolving") == 0 && p->pull && kpod_json_str(ev, "reference", NULL)) {
-    _cleanup_free_ char *msg = xasprintf("Trying to pull %s...", kpod_json_str(ev, "reference", ""));
+    _cleanup_free_ char *msg =
+      xasprintf("Trying to pull %s...", kpod_json_str(ev, "reference", ""));
     message(p, msg);
-  } else if (strcmp(status, "manifest") == 0 || strcmp(status, "pushing") == 0) {
-    if (!p->said_signatures)
-      message(p, "Getting image source signatures");
+    return 0;
+  }
+  int layer = strcmp(status, "exists") == 0 || strcmp(status, "downloading") == 0 ||
+              strcmp(status, "extracted") == 0 || strcmp(status, "pushing") == 0 ||
+              strcmp(status, "pushed") == 0;
+  /* once, before the first blob (a push has no manifest event first) */
+  if ((layer || strcmp(status, "manifest") == 0) && !p->said_signatures) {
+    message(p, "Getting image source signatures");
     p->said_signatures = 1;
   }
-  if (strcmp(status, "exists") == 0 || strcmp(status, "downloading") == 0 ||
-      strcmp(status, "extracted") == 0 || strcmp(status, "pushing") == 0 ||
-      strcmp(status, "pushed") == 0) {
+  if (layer) {
     event_layer(p, status, ev);
   } else if (strcmp(status, "writing") == 0) {
     message(p, "Writing manifest to image destination");

@@ -166,7 +166,7 @@ int engine_image_list(engine *e, const engine_image_filter *f, engine_images *ou
 int engine_image_get(engine *e, const char *name, engine_image *out, crio_err **err);
 /* As podman rmi: a name that is one of several of its image is untagged;
  * otherwise the image is removed with the layers no other image uses.
- * force: remove the image whatever names it has. */
+ * force: remove an image named by ID even when it has several names. */
 int engine_image_remove(engine *e, const char *name, bool force, engine_strv *untagged,
                         engine_strv *deleted, crio_err **err);
 int engine_image_tag(engine *e, const char *name, const char *target, crio_err **err);

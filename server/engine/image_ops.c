@@ -61,8 +61,8 @@ int engine_image_remove(engine *e, const char *name, bool force, engine_strv *un
                     : normalized && is_one_of(img->repo_tags, img->n_repo_tags, normalized)
                         ? normalized : NULL;
   int r = 0;
-  if (tag && img->n_repo_tags > 1 && !force) {
-    /* one name of several: podman untags only */
+  if (tag && img->n_repo_tags > 1) {
+    /* one name of several: untag only, forced or not, as podman and docker do */
     store_event ev = { .type = STORE_EVENT_IMAGE, .action = "untag", .name = (char *) tag };
     r = store_image_untag(e->store, tag, &ev, err);
     if (r == 0)

@@ -41,7 +41,6 @@ typedef struct arc_file {
 
 typedef struct arc_files {
   const char *archive;  /* the archive's path, for messages */
-  char *base_name;      /* its file name without extensions, for bare OCI tags */
   arc_file *items;      /* sorted by name once the archive is read */
   size_t n, cap;
 } arc_files;
@@ -71,7 +70,9 @@ int blob_decompress(const char *path, blob_sink sink, void *data, char **diff_id
 
 /* JSON with sorted keys and no spaces (caller frees). */
 char *arc_json_canonical(json_t *j);
-/* A JSON object from bytes; what names it in the error. */
+/* JSON without spaces, keys in insertion order (caller frees). */
+char *arc_json_compact(json_t *j);
+/* A JSON value from bytes; what names it in the error. */
 json_t *arc_json_parse(const char *body, size_t len, const char *what, crio_err **err);
 
 archive_image_out *images_out_add(archive_images_out *out);

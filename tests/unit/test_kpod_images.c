@@ -195,10 +195,13 @@ static void test_progress_events_plain(void **state)
   _cleanup_kpod_progress_ kpod_progress p = { 0 };
   kpod_progress_init(&p, f, 0, 0, 1);
   _cleanup_err_ crio_err *err = NULL;
-  assert_int_equal(feed(&p, "{\"status\":\"resolving\",\"reference\":\"docker.io/library/a:1\"}", &err), 0);
-  assert_int_equal(feed(&p, "{\"status\":\"manifest\",\"digest\":\"sha256:m\",\"layers\":2}", &err), 0);
+  assert_int_equal(
+    feed(&p, "{\"status\":\"resolving\",\"reference\":\"docker.io/library/a:1\"}", &err), 0);
+  assert_int_equal(
+    feed(&p, "{\"status\":\"manifest\",\"digest\":\"sha256:m\",\"layers\":2}", &err), 0);
   assert_int_equal(feed(&p, "{\"status\":\"exists\",\"layer\":\"sha256:l1\"}", &err), 0);
-  assert_int_equal(feed(&p, "{\"status\":\"downloading\",\"layer\":\"sha256:l2\",\"current\":5,\"total\":10}", &err), 0);
+  assert_int_equal(feed(&p, "{\"status\":\"downloading\",\"layer\":\"sha256:l2\","
+                            "\"current\":5,\"total\":10}", &err), 0);
   assert_int_equal(feed(&p, "", &err), 0);
   assert_int_equal(feed(&p, "{\"status\":\"something-new\"}", &err), 0);
   assert_int_equal(feed(&p, "{\"status\":\"extracted\",\"layer\":\"sha256:l2\"}", &err), 0);
@@ -236,6 +239,43 @@ static void test_progress_events_errors(void **state)
   assert_string_equal(err->message, "crio sent a malformed progress line: not json");
   fclose(f);
   assert_string_equal(text, ""); /* quiet */
+  free(text);
+}
+
+static void test_progress_events_push_and_tty(void **state)
+{
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  _cleanup_kpod_progress_ kpod_progress p = { 0 };
+  kpod_progress_init(&p, f, 0, 0, 0);
+  _cleanup_err_ crio_err *err = NULL;
+  assert_int_equal(feed(&p, "{\"status\":\"exists\",\"layer\":\"sha256:l1\"}", &err), 0);
+  assert_int_equal(feed(&p, "{\"status\":\"pushing\",\"layer\":\"sha256:l2\"}", &err), 0);
+  assert_int_equal(feed(&p, "{\"status\":\"pushed\",\"layer\":\"sha256:l2\"}", &err), 0);
+  assert_int_equal(feed(&p, "{\"status\":\"writing\"}", &err), 0);
+  assert_int_equal(feed(&p, "{\"status\":\"done\",\"digest\":\"sha256:m\"}", &err), 0);
+  assert_int_equal(kpod_progress_finish(&p, "push", &err), 0);
+  fclose(f);
+  assert_string_equal(text, "Getting image source signatures\n"
+                            "Copying blob sha256:l1 skipped: already exists\n"
+                            "Copying blob sha256:l2 done\n"
+                            "Writing manifest to image destination\n");
+  free(text);
+
+  /* on a terminal: bars redrawn in place (cursor up, erase line), messages above them */
+  f = open_memstream(&text, &len);
+  kpod_progress_release(&p);
+  kpod_progress_init(&p, f, 1, 0, 1);
+  assert_int_equal(feed(&p, "{\"status\":\"downloading\",\"layer\":\"sha256:abc\","
+                            "\"current\":1024,\"total\":2048}", &err), 0);
+  assert_int_equal(feed(&p, "{\"status\":\"extracted\",\"layer\":\"sha256:abc\"}", &err), 0);
+  assert_int_equal(feed(&p, "{\"status\":\"done\",\"id\":\"0123\"}", &err), 0);
+  assert_int_equal(kpod_progress_finish(&p, "pull", &err), 0);
+  fclose(f);
+  assert_non_null(strstr(text, "\rCopying blob abc [==============="));
+  assert_non_null(strstr(text, "] 1.0KiB / 2.0KiB\033[K\n"));
+  assert_non_null(strstr(text, "\033[1A\rCopying blob abc done\033[K\n"));
   free(text);
 }
 
@@ -387,7 +427,8 @@ static void test_history_rows(void **state)
   assert_int_equal(kpod_time_parse("2024-01-02T05:04:05Z", &now), 0);
   _cleanup_json_ json_t *in = load(
     "[{\"id\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\","
-    "\"created\":\"2024-01-02T03:04:05Z\",\"created_by\":\"/bin/sh -c #(nop)  CMD [\\\"/bin/sh\\\"]\","
+    "\"created\":\"2024-01-02T03:04:05Z\","
+    "\"created_by\":\"/bin/sh -c #(nop)  CMD [\\\"/bin/sh\\\"]\","
     "\"size\":0,\"comment\":\"\",\"empty_layer\":true},"
     " {\"id\":\"<missing>\",\"created\":\"2024-01-02T03:04:04Z\","
     "\"created_by\":\"/bin/sh -c #(nop) ADD file:37a76ec18f9887751cd8473744917d08b7431fc in / \","
@@ -403,9 +444,12 @@ static void test_history_rows(void **state)
   const char *def = "{{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}\n";
   _cleanup_free_ char *table = report(NULL, def, kpod_history_columns, rows, 0);
   assert_string_equal(table,
-    "ID            CREATED      CREATED BY                                     SIZE        COMMENT\n"
-    "aaaaaaaaaaaa  2 hours ago  /bin/sh -c #(nop)  CMD [\"/bin/sh\"]             0B          \n"
-    "<missing>     2 hours ago  /bin/sh -c #(nop) ADD file:37a76ec18f98877...  7.38MB      imported\n");
+    "ID            CREATED      CREATED BY                                     SIZE        "
+    "COMMENT\n"
+    "aaaaaaaaaaaa  2 hours ago  /bin/sh -c #(nop)  CMD [\"/bin/sh\"]             0B          "
+    "\n"
+    "<missing>     2 hours ago  /bin/sh -c #(nop) ADD file:37a76ec18f98877...  7.38MB      "
+    "imported\n");
   _cleanup_json_ json_t *full = kpod_history_rows(in, 1, 1, now);
   assert_string_equal(kpod_json_str(json_array_get(full, 1), "CreatedBy", ""),
                       "/bin/sh -c #(nop) ADD file:37a76ec18f9887751cd8473744917d08b7431fc in / ");
@@ -463,6 +507,7 @@ int main(void)
     cmocka_unit_test(test_progress_render),
     cmocka_unit_test(test_progress_events_plain),
     cmocka_unit_test(test_progress_events_errors),
+    cmocka_unit_test(test_progress_events_push_and_tty),
     cmocka_unit_test(test_creds_parse),
     cmocka_unit_test(test_repo_tag_split_and_paths),
     cmocka_unit_test(test_images_rows),
