@@ -71,6 +71,7 @@ crio_config *config_new_default(void)
   config_runtime_set(cfg, "runc", "", "oci", "/run/runc");
   cfg->registries_conf = xstrdup("/etc/containers/registries.conf");
   cfg->global_auth_file = xstrdup("");
+  cfg->certs_dir = xstrdup("/etc/containers/certs.d");
   cfg->insecure_registries = strv_copy(NULL, 0);
   cfg->network_dir = xstrdup("/etc/cni/net.d");
   cfg->plugin_dirs = strv_copy(plugin_dirs, ARRAY_SIZE(plugin_dirs));
@@ -168,6 +169,7 @@ void config_free(crio_config *cfg)
   free(cfg->runtimes);
   free(cfg->registries_conf);
   free(cfg->global_auth_file);
+  free(cfg->certs_dir);
   strv_free(cfg->insecure_registries, cfg->n_insecure_registries);
   free(cfg->network_dir);
   strv_free(cfg->plugin_dirs, cfg->n_plugin_dirs);
@@ -199,6 +201,7 @@ crio_config *config_copy(const crio_config *src)
   }
   c->registries_conf = xstrdup(src->registries_conf);
   c->global_auth_file = xstrdup(src->global_auth_file);
+  c->certs_dir = xstrdup(src->certs_dir);
   c->insecure_registries =
       strv_copy((const char *const *) src->insecure_registries, src->n_insecure_registries);
   c->n_insecure_registries = src->n_insecure_registries;

@@ -44,6 +44,7 @@ typedef struct crio_config {
   /* [crio.image] */
   char *registries_conf;
   char *global_auth_file;  /* auth.json for pulls; empty: the default path */
+  char *certs_dir;         /* HOST[:PORT]/{ca.crt,client.cert,client.key} */
   char **insecure_registries;
   size_t n_insecure_registries;
   /* [crio.network] */

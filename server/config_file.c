@@ -44,6 +44,8 @@ static const config_key config_keys[] = {
   STR("crio.image", global_auth_file,
       "auth.json (containers-auth.json(5)) with registry credentials; empty: $REGISTRY_AUTH_FILE,\n"
       "# else $XDG_RUNTIME_DIR/containers/auth.json, else /run/containers/0/auth.json."),
+  STR("crio.image", certs_dir,
+      "Per-registry TLS files: HOST[:PORT]/*.crt (CAs), client.cert and client.key."),
   STRS("crio.image", insecure_registries,
        "Registries (HOST[:PORT]) reached over plain HTTP or without TLS verification."),
   STR("crio.network", network_dir, "Directory of CNI network configurations."),

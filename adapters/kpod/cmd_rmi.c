@@ -52,7 +52,7 @@ static void rmi_one(kpod_client *c, const char *name, int force, int ignore, rmi
 }
 
 /* --all: every name of every image (the last one removes it), or the IDs
- * with --force, which removes an image whatever its names. */
+ * with --force, which removes an image named by ID whatever its names. */
 static int rmi_all_names(kpod_client *c, int force, json_t *names, crio_err **err)
 {
   _cleanup_json_ json_t *list = NULL;
@@ -136,8 +136,8 @@ const kpod_cmd kpod_cmd_rmi = {
   .usage = "[options] IMAGE [IMAGE...]",
   .description = "Removes images from crio's store (DELETE /v1/images/{name}). A name that is\n"
                  "one of several names of its image is only untagged; the image goes with its\n"
-                 "last name, or at once with --force, which also removes an image that\n"
-                 "containers use.",
+                 "last name. An image named by its ID and having several names is removed\n"
+                 "only with --force.",
   .examples = "kpod rmi alpine\n"
               "kpod rmi --force 3f53bb00af94\n"
               "kpod rmi c4dfb1609ee2 93fd78260bd1 c0ed59d05ff7\n"

@@ -175,7 +175,11 @@ static int pull_run(pull_ctx *p, char **id_out, crio_err **err)
       return -1;
   } else {
     plan_layers(p);
-    if (pull_fetch_layers(p, err) < 0 || record_image(p, id, err) < 0)
+    if (pull_fetch_layers(p, err) < 0)
+      return -1;
+    ev = (engine_progress) { .status = "writing", .digest = p->manifest_digest };
+    pull_progress(p, &ev);
+    if (record_image(p, id, err) < 0)
       return -1;
   }
   *id_out = xstrdup(id);

@@ -15,6 +15,7 @@ void registry_settings_get(engine *e, const engine_creds *creds, registry_settin
   pthread_rwlock_rdlock(&e->lock);
   const crio_config *cfg = e->cfg;
   out->registries_conf = xstrdup(cfg->registries_conf);
+  out->certs_dir = xstrdup(cfg->certs_dir);
   out->n_insecure = cfg->n_insecure_registries;
   out->insecure = xzalloc((out->n_insecure + 1) * sizeof *out->insecure);
   for (size_t i = 0; i < out->n_insecure; i++)
@@ -33,6 +34,7 @@ void registry_settings_clear(registry_settings *s)
     free(s->insecure[i]);
   free(s->insecure);
   free(s->auth_file);
+  free(s->certs_dir);
   memset(s, 0, sizeof *s);
 }
 
@@ -69,7 +71,8 @@ int registry_open_for_push(const registry_settings *s, const image_ref *ref, int
   registry_opts o = { .host = ep->host,
                       .insecure = tls_verify == 0 || (ep->insecure && tls_verify != 1),
                       .username = creds ? creds->username : NULL,
-                      .password = creds ? creds->password : NULL, .auth_file = s->auth_file };
+                      .password = creds ? creds->password : NULL, .auth_file = s->auth_file,
+                      .certs_dir = s->certs_dir };
   r = registry_client_new(&o, rc, err);
   if (r == 0)
     *repo_path = xstrdup(ep->repo_path);

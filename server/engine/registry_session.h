@@ -12,6 +12,7 @@ typedef struct registry_settings {
   char **insecure;
   size_t n_insecure;
   char *auth_file;   /* NULL: the registry client's default */
+  char *certs_dir;
 } registry_settings;
 
 void registry_settings_get(engine *e, const engine_creds *creds, registry_settings *out);
