@@ -213,35 +213,72 @@ void archive_images_out_clear(archive_images_out *out)
 
 /* ------------------------------------------------------------ tar writer */
 
-static int write_error(struct archive *a, const char *what, const char *name, crio_err **err)
+struct tarw {
+  struct archive *a;
+  int fd;
+  bool abandoned;  /* from now on the output is dropped */
+};
+
+static int write_error(tarw *w, const char *what, const char *name, crio_err **err)
 {
-  int e = archive_errno(a);
-  const char *m = archive_error_string(a);
+  int e = archive_errno(w->a);
+  const char *m = archive_error_string(w->a);
   if (e > 0)
     return crio_err_errno(err, CRIO_E_IO, e, "write archive: %s %s", what, name);
   return crio_err_set(err, CRIO_E_IO, "write archive: %s %s: %s", what, name,
                       m ? m : "unknown error");
 }
 
-int tarw_open(int fd, struct archive **out, crio_err **err)
+static la_ssize_t sink_write(struct archive *a, void *data, const void *buf, size_t len)
 {
-  struct archive *a = archive_write_new();
-  if (!a)
+  tarw *w = data;
+  const char *p = buf;
+  size_t left = len;
+  while (!w->abandoned && left > 0) {
+    ssize_t n = write(w->fd, p, left);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      archive_set_error(a, errno, "%s", strerror(errno));
+      return -1;
+    }
+    p += n;
+    left -= (size_t) n;
+  }
+  return (la_ssize_t) len;
+}
+
+static void tarw_free(tarw *w)
+{
+  archive_write_free(w->a);
+  free(w);
+}
+
+int tarw_open(int fd, tarw **out, crio_err **err)
+{
+  tarw *w = xzalloc(sizeof *w);
+  w->fd = fd;
+  w->a = archive_write_new();
+  if (!w->a) {
+    free(w);
     return crio_err_set(err, CRIO_E_INTERNAL, "libarchive: out of memory");
-  if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-      archive_write_add_filter_none(a) != ARCHIVE_OK ||
-      archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-    int r = write_error(a, "open", "writer", err);
-    archive_write_free(a);
+  }
+  /* no padding of the last block: the stream ends after the end marker */
+  if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
+      archive_write_add_filter_none(w->a) != ARCHIVE_OK ||
+      archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
+      archive_write_open2(w->a, w, NULL, sink_write, NULL, NULL) != ARCHIVE_OK) {
+    int r = write_error(w, "open", "writer", err);
+    tarw_free(w);
     return r;
   }
-  *out = a;
+  *out = w;
   return 0;
 }
 
 /* Fixed metadata, so the same image always gives the same bytes. */
-static int put_header(struct archive *a, const char *name, mode_t type, mode_t perm,
-                      int64_t size, const char *symlink, crio_err **err)
+static int put_header(tarw *w, const char *name, mode_t type, mode_t perm, int64_t size,
+                      const char *symlink, crio_err **err)
 {
   struct archive_entry *e = archive_entry_new();
   archive_entry_set_pathname(e, name);
@@ -253,36 +290,36 @@ static int put_header(struct archive *a, const char *name, mode_t type, mode_t p
   archive_entry_set_gid(e, 0);
   if (symlink)
     archive_entry_set_symlink(e, symlink);
-  int r = archive_write_header(a, e);
+  int r = archive_write_header(w->a, e);
   archive_entry_free(e);
   if (r < ARCHIVE_WARN)
-    return write_error(a, "header of", name, err);
+    return write_error(w, "header of", name, err);
   return 0;
 }
 
-int tarw_dir(struct archive *a, const char *name, crio_err **err)
+int tarw_dir(tarw *w, const char *name, crio_err **err)
 {
-  return put_header(a, name, AE_IFDIR, 0755, 0, NULL, err);
+  return put_header(w, name, AE_IFDIR, 0755, 0, NULL, err);
 }
 
-int tarw_symlink(struct archive *a, const char *name, const char *target, crio_err **err)
+int tarw_symlink(tarw *w, const char *name, const char *target, crio_err **err)
 {
-  return put_header(a, name, AE_IFLNK, 0777, 0, target, err);
+  return put_header(w, name, AE_IFLNK, 0777, 0, target, err);
 }
 
-int tarw_header(struct archive *a, const char *name, int64_t size, crio_err **err)
+int tarw_header(tarw *w, const char *name, int64_t size, crio_err **err)
 {
-  return put_header(a, name, AE_IFREG, 0644, size, NULL, err);
+  return put_header(w, name, AE_IFREG, 0644, size, NULL, err);
 }
 
 int tarw_data(void *data, const void *buf, size_t len, crio_err **err)
 {
-  struct archive *a = data;
+  tarw *w = data;
   const char *p = buf;
   while (len > 0) {
-    la_ssize_t n = archive_write_data(a, p, len);
+    la_ssize_t n = archive_write_data(w->a, p, len);
     if (n < 0)
-      return write_error(a, "data", "", err);
+      return write_error(w, "data", "", err);
     if (n == 0)
       return crio_err_set(err, CRIO_E_INTERNAL, "write archive: more data than the entry's size");
     p += n;
@@ -291,14 +328,14 @@ int tarw_data(void *data, const void *buf, size_t len, crio_err **err)
   return 0;
 }
 
-int tarw_bytes(struct archive *a, const char *name, const void *data, size_t len, crio_err **err)
+int tarw_bytes(tarw *w, const char *name, const void *data, size_t len, crio_err **err)
 {
-  int r = tarw_header(a, name, (int64_t) len, err);
-  return r < 0 ? r : tarw_data(a, data, len, err);
+  int r = tarw_header(w, name, (int64_t) len, err);
+  return r < 0 ? r : tarw_data(w, data, len, err);
 }
 
-static int copy_verified(struct archive *a, int fd, const char *src, int64_t size,
-                         const char *digest, crio_err **err)
+static int copy_verified(tarw *w, int fd, const char *src, int64_t size, const char *digest,
+                         crio_err **err)
 {
   _cleanup_free_ char *buf = xmalloc(COPY_BUF);
   _cleanup_digester_ digester *d = digester_new();
@@ -313,7 +350,7 @@ static int copy_verified(struct archive *a, int fd, const char *src, int64_t siz
       break;
     digester_update(d, buf, (size_t) n);
     total += n;
-    int r = tarw_data(a, buf, (size_t) n, err);
+    int r = tarw_data(w, buf, (size_t) n, err);
     if (r < 0)
       return r;
   }
@@ -326,8 +363,8 @@ static int copy_verified(struct archive *a, int fd, const char *src, int64_t siz
   return 0;
 }
 
-int tarw_file(struct archive *a, const char *name, const char *src, int64_t size,
-              const char *digest, crio_err **err)
+int tarw_file(tarw *w, const char *name, const char *src, int64_t size, const char *digest,
+              crio_err **err)
 {
   _cleanup_close_ int fd = open(src, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -339,21 +376,22 @@ int tarw_file(struct archive *a, const char *name, const char *src, int64_t size
   if (size >= 0 && st.st_size != size)
     return crio_err_set(err, CRIO_E_INVALID, "blob %s is %lld bytes, its descriptor says %lld",
                         src, (long long) st.st_size, (long long) size);
-  int r = tarw_header(a, name, st.st_size, err);
-  return r < 0 ? r : copy_verified(a, fd, src, st.st_size, digest, err);
+  int r = tarw_header(w, name, st.st_size, err);
+  return r < 0 ? r : copy_verified(w, fd, src, st.st_size, digest, err);
 }
 
-int tarw_close(struct archive *a, crio_err **err)
+int tarw_close(tarw *w, crio_err **err)
 {
   int r = 0;
-  if (archive_write_close(a) != ARCHIVE_OK)
-    r = write_error(a, "end of", "archive", err);
-  archive_write_free(a);
+  if (archive_write_close(w->a) != ARCHIVE_OK)
+    r = write_error(w, "end of", "archive", err);
+  tarw_free(w);
   return r;
 }
 
-void tarw_abort(struct archive *a)
+void tarw_abort(tarw *w)
 {
-  archive_write_fail(a);
-  archive_write_free(a);
+  w->abandoned = true;
+  archive_write_close(w->a);  /* frees libarchive's buffers; writes nothing now */
+  tarw_free(w);
 }

@@ -12,7 +12,6 @@
 #include "server/image/digest.h"
 #include "server/image/manifest.h"
 #include "util/cleanup.h"
-#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 /* ---------------------------------------------------------------- writer */
@@ -38,7 +37,7 @@ static int check_digests(const archive_image_in *img, crio_err **err)
 
 /* The layer decompressed, twice: once for its size (a tar header comes
  * before the data) and its diff_id, then into the archive. */
-static int write_layer(struct archive *a, const archive_layer *l, size_t i, crio_err **err)
+static int write_layer(tarw *w, const archive_layer *l, size_t i, crio_err **err)
 {
   _cleanup_free_ char *diff = NULL, *again = NULL;
   int64_t size = 0, written = 0;
@@ -50,9 +49,9 @@ static int write_layer(struct archive *a, const archive_layer *l, size_t i, crio
                         "layer %zu (%s): content does not match its diff_id %s (it is %s)", i + 1,
                         l->blob_path, l->diff_id, diff);
   _cleanup_free_ char *name = xasprintf("%s.tar", digest_hex(l->diff_id));
-  r = tarw_header(a, name, size, err);
+  r = tarw_header(w, name, size, err);
   if (r == 0)
-    r = blob_decompress(l->blob_path, tarw_data, a, &again, &written, err);
+    r = blob_decompress(l->blob_path, tarw_data, w, &again, &written, err);
   if (r < 0)
     return crio_err_wrap(err, "layer %zu", i + 1);
   if (written != size || strcmp(again, diff) != 0)
@@ -61,13 +60,13 @@ static int write_layer(struct archive *a, const archive_layer *l, size_t i, crio
   return 0;
 }
 
-static int write_layers(struct archive *a, const archive_image_in *img, crio_err **err)
+static int write_layers(tarw *w, const archive_image_in *img, crio_err **err)
 {
   for (size_t i = 0; i < img->n_layers; i++) {
     bool seen = false;
     for (size_t j = 0; j < i && !seen; j++)
       seen = strcmp(img->layers[j].diff_id, img->layers[i].diff_id) == 0;
-    int r = seen ? 0 : write_layer(a, &img->layers[i], i, err);
+    int r = seen ? 0 : write_layer(w, &img->layers[i], i, err);
     if (r < 0)
       return r;
   }
@@ -98,7 +97,7 @@ static json_t *legacy_json(const char *parent, const char *chain, json_t *config
   return j;
 }
 
-static int write_legacy_layer(struct archive *a, const char *id, json_t *j, const char *diff_id,
+static int write_legacy_layer(tarw *w, const char *id, json_t *j, const char *diff_id,
                               crio_err **err)
 {
   _cleanup_free_ char *dir = xasprintf("%s/", id);
@@ -107,18 +106,18 @@ static int write_legacy_layer(struct archive *a, const char *id, json_t *j, cons
   _cleanup_free_ char *link = xasprintf("%s/layer.tar", id);
   _cleanup_free_ char *target = xasprintf("../%s.tar", digest_hex(diff_id));
   _cleanup_free_ char *text = arc_json_compact(j);
-  int r = tarw_dir(a, dir, err);
+  int r = tarw_dir(w, dir, err);
   if (r == 0)
-    r = tarw_bytes(a, version, "1.0", 3, err);
+    r = tarw_bytes(w, version, "1.0", 3, err);
   if (r == 0)
-    r = tarw_bytes(a, json_name, text, strlen(text), err);
+    r = tarw_bytes(w, json_name, text, strlen(text), err);
   if (r == 0)
-    r = tarw_symlink(a, link, target, err);
+    r = tarw_symlink(w, link, target, err);
   return r;
 }
 
 /* Writes the legacy directories; *top_id gets the top layer's id. */
-static int write_legacy(struct archive *a, const archive_image_in *img, char **top_id,
+static int write_legacy(tarw *w, const archive_image_in *img, char **top_id,
                         crio_err **err)
 {
   _cleanup_arc_json_ json_t *config = json_loadb(img->config, img->config_len, 0, NULL);
@@ -132,7 +131,7 @@ static int write_legacy(struct archive *a, const archive_image_in *img, char **t
     _cleanup_arc_json_ json_t *j = legacy_json(parent, chain, top ? config : NULL, &id);
     free(parent);
     parent = id;
-    int r = write_legacy_layer(a, id, j, img->layers[i].diff_id, err);
+    int r = write_legacy_layer(w, id, j, img->layers[i].diff_id, err);
     if (r < 0)
       return r;
   }
@@ -153,7 +152,7 @@ static bool split_repo_tag(const char *s, char **name, const char **tag)
   return true;
 }
 
-static int write_index_files(struct archive *a, const archive_image_in *img, const char *top_id,
+static int write_index_files(tarw *w, const archive_image_in *img, const char *top_id,
                              crio_err **err)
 {
   _cleanup_arc_json_ json_t *tags = json_array(), *layers = json_array();
@@ -179,24 +178,24 @@ static int write_index_files(struct archive *a, const archive_image_in *img, con
                                                   "RepoTags", tags, "Layers", layers);
   _cleanup_free_ char *m = arc_json_compact(manifest);
   _cleanup_free_ char *rp = arc_json_canonical(repos);
-  int r = tarw_bytes(a, "manifest.json", m, strlen(m), err);
-  return r < 0 ? r : tarw_bytes(a, "repositories", rp, strlen(rp), err);
+  int r = tarw_bytes(w, "manifest.json", m, strlen(m), err);
+  return r < 0 ? r : tarw_bytes(w, "repositories", rp, strlen(rp), err);
 }
 
-int docker_archive_write(struct archive *a, const archive_image_in *img, crio_err **err)
+int docker_archive_write(tarw *w, const archive_image_in *img, crio_err **err)
 {
   int r = check_digests(img, err);
   if (r < 0)
     return r;
   _cleanup_free_ char *config_name = xasprintf("%s.json", digest_hex(img->config_digest));
-  r = tarw_bytes(a, config_name, img->config, img->config_len, err);
+  r = tarw_bytes(w, config_name, img->config, img->config_len, err);
   if (r == 0)
-    r = write_layers(a, img, err);
+    r = write_layers(w, img, err);
   _cleanup_free_ char *top_id = NULL;
   if (r == 0)
-    r = write_legacy(a, img, &top_id, err);
+    r = write_legacy(w, img, &top_id, err);
   if (r == 0)
-    r = write_index_files(a, img, top_id, err);
+    r = write_index_files(w, img, top_id, err);
   return r;
 }
 

@@ -84,23 +84,28 @@ int oci_archive_read(arc_files *f, archive_images_out *out, crio_err **err);
 
 /* ------------------------------------------------------------- writing */
 
-/* A pax-restricted (plain ustar where it can) tar writer on fd. */
-int tarw_open(int fd, struct archive **out, crio_err **err);
-int tarw_dir(struct archive *a, const char *name, crio_err **err);
-int tarw_bytes(struct archive *a, const char *name, const void *data, size_t len, crio_err **err);
-int tarw_symlink(struct archive *a, const char *name, const char *target, crio_err **err);
-/* A regular file header; then exactly size bytes of tarw_data(). */
-int tarw_header(struct archive *a, const char *name, int64_t size, crio_err **err);
-int tarw_data(void *a, const void *buf, size_t len, crio_err **err);
-/* The file src as name, checked to be size bytes with the given digest. */
-int tarw_file(struct archive *a, const char *name, const char *src, int64_t size,
-              const char *digest, crio_err **err);
-/* Writes the end of the archive and frees a. */
-int tarw_close(struct archive *a, crio_err **err);
-/* Frees a without writing the end of the archive: a reader sees it truncated. */
-void tarw_abort(struct archive *a);
+/* A tar writer on a descriptor: pax-restricted (plain ustar where it can),
+ * sequential writes only. */
+typedef struct tarw tarw;
+int tarw_open(int fd, tarw **out, crio_err **err);
+int tarw_dir(tarw *w, const char *name, crio_err **err);
+int tarw_bytes(tarw *w, const char *name, const void *data, size_t len, crio_err **err);
+int tarw_symlink(tarw *w, const char *name, const char *target, crio_err **err);
+/* A regular file header; then exactly size bytes of tarw_data() (a blob_sink
+ * whose data is the tarw). */
+int tarw_header(tarw *w, const char *name, int64_t size, crio_err **err);
+int tarw_data(void *w, const void *buf, size_t len, crio_err **err);
+/* The file src as name, checked to be size bytes (size < 0: any) with the
+ * given digest (NULL: any). */
+int tarw_file(tarw *w, const char *name, const char *src, int64_t size, const char *digest,
+              crio_err **err);
+/* Writes the end of the archive and frees w. */
+int tarw_close(tarw *w, crio_err **err);
+/* Frees w without writing anything more, the end of the archive included,
+ * so a reader sees the tar truncated. */
+void tarw_abort(tarw *w);
 
-int docker_archive_write(struct archive *a, const archive_image_in *img, crio_err **err);
-int oci_archive_write(struct archive *a, const archive_image_in *img, crio_err **err);
+int docker_archive_write(tarw *a, const archive_image_in *img, crio_err **err);
+int oci_archive_write(tarw *a, const archive_image_in *img, crio_err **err);
 
 #endif

@@ -35,17 +35,17 @@ static int check_bytes(const char *what, const char *data, size_t len, const cha
   return 0;
 }
 
-static int write_blobs(struct archive *a, const archive_image_in *img, crio_err **err)
+static int write_blobs(tarw *w, const archive_image_in *img, crio_err **err)
 {
   _cleanup_free_ char *mname = blob_name(img->manifest_digest);
   _cleanup_free_ char *cname = blob_name(img->config_digest);
-  int r = tarw_dir(a, "blobs/", err);
+  int r = tarw_dir(w, "blobs/", err);
   if (r == 0)
-    r = tarw_dir(a, "blobs/sha256/", err);
+    r = tarw_dir(w, "blobs/sha256/", err);
   if (r == 0)
-    r = tarw_bytes(a, mname, img->manifest, img->manifest_len, err);
+    r = tarw_bytes(w, mname, img->manifest, img->manifest_len, err);
   if (r == 0 && strcmp(img->config_digest, img->manifest_digest) != 0)
-    r = tarw_bytes(a, cname, img->config, img->config_len, err);
+    r = tarw_bytes(w, cname, img->config, img->config_len, err);
   for (size_t i = 0; r == 0 && i < img->n_layers; i++) {
     const archive_layer *l = &img->layers[i];
     bool seen = strcmp(l->digest, img->config_digest) == 0 ||
@@ -57,7 +57,7 @@ static int write_blobs(struct archive *a, const archive_image_in *img, crio_err 
     if (digest_parse(l->digest, NULL, err) < 0)
       return crio_err_wrap(err, "layer %zu", i + 1);
     _cleanup_free_ char *lname = blob_name(l->digest);
-    r = tarw_file(a, lname, l->blob_path, l->size, l->digest, err);
+    r = tarw_file(w, lname, l->blob_path, l->size, l->digest, err);
     if (r < 0)
       crio_err_wrap(err, "layer %zu", i + 1);
   }
@@ -66,7 +66,7 @@ static int write_blobs(struct archive *a, const archive_image_in *img, crio_err 
 
 /* index.json: the manifest, named by the first repo tag in full as podman
  * names it. */
-static int write_index(struct archive *a, const archive_image_in *img, crio_err **err)
+static int write_index(tarw *w, const archive_image_in *img, crio_err **err)
 {
   const char *mt = img->manifest_media_type ? img->manifest_media_type : MT_OCI_MANIFEST;
   json_t *desc = json_pack("{s:s, s:s, s:I}", "mediaType", mt, "digest", img->manifest_digest,
@@ -77,23 +77,21 @@ static int write_index(struct archive *a, const archive_image_in *img, crio_err 
   _cleanup_arc_json_ json_t *index = json_pack("{s:i, s:s, s:[o]}", "schemaVersion", 2,
                                                "mediaType", MT_OCI_INDEX, "manifests", desc);
   _cleanup_free_ char *text = arc_json_compact(index);
-  return tarw_bytes(a, "index.json", text, strlen(text), err);
+  return tarw_bytes(w, "index.json", text, strlen(text), err);
 }
 
-int oci_archive_write(struct archive *a, const archive_image_in *img, crio_err **err)
+int oci_archive_write(tarw *w, const archive_image_in *img, crio_err **err)
 {
-  if (!img->manifest || !img->manifest_digest)
-    return crio_err_set(err, CRIO_E_INVALID, "an oci-archive needs the image's manifest");
   int r = check_bytes("manifest", img->manifest, img->manifest_len, img->manifest_digest, err);
   if (r == 0)
     r = check_bytes("config", img->config, img->config_len, img->config_digest, err);
   if (r == 0)
-    r = write_blobs(a, img, err);
+    r = write_blobs(w, img, err);
   if (r == 0)
-    r = write_index(a, img, err);
+    r = write_index(w, img, err);
   if (r == 0) {
     static const char layout[] = "{\"imageLayoutVersion\":\"" LAYOUT_VERSION "\"}";
-    r = tarw_bytes(a, "oci-layout", layout, strlen(layout), err);
+    r = tarw_bytes(w, "oci-layout", layout, strlen(layout), err);
   }
   return r;
 }

@@ -45,20 +45,43 @@ const char *image_archive_format_name(image_archive_format fmt)
   return fmt == IMAGE_ARCHIVE_OCI ? "oci-archive" : "docker-archive";
 }
 
+/* What each format needs is there, before anything is written. */
+static int check_input(image_archive_format fmt, const archive_image_in *img, crio_err **err)
+{
+  if (!img->config || !img->config_digest)
+    return crio_err_set(err, CRIO_E_INVALID, "write %s: the image's config is missing",
+                        image_archive_format_name(fmt));
+  if (fmt == IMAGE_ARCHIVE_OCI && (!img->manifest || !img->manifest_digest))
+    return crio_err_set(err, CRIO_E_INVALID, "write oci-archive: the image's manifest is missing");
+  for (size_t i = 0; i < img->n_layers; i++) {
+    const archive_layer *l = &img->layers[i];
+    if (!l->blob_path || !l->diff_id || (fmt == IMAGE_ARCHIVE_OCI && !l->digest))
+      return crio_err_set(err, CRIO_E_INVALID, "write %s: layer %zu lacks its blob or digests",
+                          image_archive_format_name(fmt), i + 1);
+  }
+  for (size_t i = 0; i < img->n_repo_tags; i++)
+    if (!img->repo_tags[i] || !img->repo_tags[i][0])
+      return crio_err_set(err, CRIO_E_INVALID, "write %s: repo tag %zu is empty",
+                          image_archive_format_name(fmt), i + 1);
+  return 0;
+}
+
 int image_archive_write(int fd, image_archive_format fmt, const archive_image_in *img,
                         crio_err **err)
 {
-  struct archive *a = NULL;
-  int r = tarw_open(fd, &a, err);
+  int r = check_input(fmt, img, err);
   if (r < 0)
     return r;
-  r = fmt == IMAGE_ARCHIVE_OCI ? oci_archive_write(a, img, err)
-                               : docker_archive_write(a, img, err);
-  if (r < 0) {
-    tarw_abort(a);
-  } else {
-    r = tarw_close(a, err);
-  }
+  tarw *w = NULL;
+  r = tarw_open(fd, &w, err);
+  if (r < 0)
+    return r;
+  r = fmt == IMAGE_ARCHIVE_OCI ? oci_archive_write(w, img, err)
+                               : docker_archive_write(w, img, err);
+  if (r < 0)
+    tarw_abort(w);
+  else
+    r = tarw_close(w, err);
   if (r < 0)
     crio_err_wrap(err, "write %s of image %s", image_archive_format_name(fmt),
                   img->n_repo_tags ? img->repo_tags[0] : img->config_digest);
