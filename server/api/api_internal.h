@@ -22,6 +22,7 @@ struct api_request {
   api_match match;
   const char *body;
   size_t body_len;
+  const char *body_path;   /* routes with body_to_file: the body, as a file */
 };
 
 /* The value of the {name} path parameter, or NULL. */

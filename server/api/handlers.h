@@ -21,6 +21,9 @@ int api_read_creds(const api_request *req, char **user, char **pass, char **auth
                    crio_err **err);
 /* image_push.c */
 void handle_image_push(api_request *req, api_reply *reply);
+/* image_archive.c */
+void handle_image_save(api_request *req, api_reply *reply);
+void handle_image_load(api_request *req, api_reply *reply);
 /* auth.c */
 void handle_login(api_request *req, api_reply *reply);
 void handle_logout(api_request *req, api_reply *reply);

@@ -18,6 +18,7 @@ typedef struct api_route {
   const char *pattern;   /* "/v1/containers/{id}" */
   api_handler handler;
   bool needs_metrics;    /* served only when [crio.metrics] enable_metrics */
+  bool body_to_file;     /* the body (an archive) goes to a file, with no size limit */
 } api_route;
 
 typedef struct api_match {

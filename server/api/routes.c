@@ -5,21 +5,25 @@
 
 #include "util/cleanup.h"
 
+#define ROUTE(m, p, h, ...) { .method = m, .pattern = p, .handler = h, __VA_ARGS__ }
+
 static const api_route routes[] = {
-  { "GET", "/healthz", handle_healthz, false },
-  { "GET", "/metrics", handle_metrics, true },
-  { "GET", "/v1/version", handle_version, false },
-  { "GET", "/v1/info", handle_info, false },
-  { "GET", "/v1/images", handle_image_list, false },
-  { "POST", "/v1/images/pull", handle_image_pull, false },
+  ROUTE("GET", "/healthz", handle_healthz),
+  ROUTE("GET", "/metrics", handle_metrics, .needs_metrics = true),
+  ROUTE("GET", "/v1/version", handle_version),
+  ROUTE("GET", "/v1/info", handle_info),
+  ROUTE("GET", "/v1/images", handle_image_list),
+  ROUTE("POST", "/v1/images/pull", handle_image_pull),
+  ROUTE("POST", "/v1/images/load", handle_image_load, .body_to_file = true),
   /* NAME may hold slashes: the routes with a suffix come before the bare one */
-  { "GET", "/v1/images/{name*}/history", handle_image_history, false },
-  { "POST", "/v1/images/{name*}/tag", handle_image_tag, false },
-  { "POST", "/v1/images/{name*}/push", handle_image_push, false },
-  { "GET", "/v1/images/{name*}", handle_image_inspect, false },
-  { "DELETE", "/v1/images/{name*}", handle_image_remove, false },
-  { "POST", "/v1/auth/login", handle_login, false },
-  { "POST", "/v1/auth/logout", handle_logout, false },
+  ROUTE("GET", "/v1/images/{name*}/history", handle_image_history),
+  ROUTE("POST", "/v1/images/{name*}/tag", handle_image_tag),
+  ROUTE("POST", "/v1/images/{name*}/push", handle_image_push),
+  ROUTE("GET", "/v1/images/{name*}/save", handle_image_save),
+  ROUTE("GET", "/v1/images/{name*}", handle_image_inspect),
+  ROUTE("DELETE", "/v1/images/{name*}", handle_image_remove),
+  ROUTE("POST", "/v1/auth/login", handle_login),
+  ROUTE("POST", "/v1/auth/logout", handle_logout),
 };
 
 const api_route *api_routes(size_t *n)

@@ -1,6 +1,7 @@
 #include "server/api/api.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -32,8 +33,13 @@ struct api_server {
 
 /* Per-connection state while a request body arrives. */
 typedef struct request_ctx {
+  route_result route;
+  api_match match;
   strbuf body;
   bool too_large;
+  int body_fd;        /* routes with body_to_file */
+  char *body_path;
+  int body_errno;
 } request_ctx;
 
 static const char *const method_names[API_M__COUNT] = { "GET", "POST", "PUT", "DELETE", "OTHER" };
@@ -102,25 +108,29 @@ static enum MHD_Result send_reply(api_server *srv, struct MHD_Connection *conn, 
   return r;
 }
 
+static void reply_no_route(request_ctx *ctx, const char *method, const char *url,
+                           api_reply *reply)
+{
+  if (ctx->route == ROUTE_NO_PATH) {
+    api_reply_errorf(reply, CRIO_E_NOT_FOUND, "no such endpoint: %s", url);
+  } else {
+    api_reply_errorf(reply, CRIO_E_INVALID, "method %s is not allowed on %s", method, url);
+    reply->status = MHD_HTTP_METHOD_NOT_ALLOWED;
+  }
+}
+
 static void dispatch(api_server *srv, struct MHD_Connection *conn, const char *method,
                      const char *url, request_ctx *ctx, api_reply *reply)
 {
   api_request req = { .engine = srv->engine, .server = srv, .conn = conn, .method = method,
                       .path = url, .body = ctx->body.data ? ctx->body.data : "",
-                      .body_len = ctx->body.len };
-  switch (api_route_match(method, url, srv->enable_metrics, &req.match)) {
-  case ROUTE_NO_PATH:
-    api_reply_errorf(reply, CRIO_E_NOT_FOUND, "no such endpoint: %s", url);
-    return;
-  case ROUTE_NO_METHOD:
-    api_reply_errorf(reply, CRIO_E_INVALID, "method %s is not allowed on %s", method, url);
-    reply->status = MHD_HTTP_METHOD_NOT_ALLOWED;
-    return;
-  case ROUTE_FOUND:
-    req.match.route->handler(&req, reply);
-    api_match_clear(&req.match);
-    return;
-  }
+                      .body_len = ctx->body.len, .body_path = ctx->body_path,
+                      .match = ctx->match };
+  if (ctx->body_errno)
+    api_reply_errorf(reply, CRIO_E_IO, "store request body in %s: %s", ctx->body_path,
+                     strerror(ctx->body_errno));
+  else
+    ctx->match.route->handler(&req, reply);
 }
 
 static bool declared_too_large(api_server *srv, struct MHD_Connection *conn)
@@ -129,34 +139,67 @@ static bool declared_too_large(api_server *srv, struct MHD_Connection *conn)
   return cl && strtoull(cl, NULL, 10) > srv->max_body_size;
 }
 
+/* First call of a request: route, authorization and size are decided before
+ * any of the body is read. Returns true when a reply is ready. */
+static bool request_begin(api_server *srv, struct MHD_Connection *conn, const char *url,
+                          const char *method, request_ctx *ctx, api_reply *reply)
+{
+  bool is_tcp =
+      MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON)->daemon == srv->tcp_daemon;
+  ctx->body_fd = -1;
+  ctx->route = api_route_match(method, url, srv->enable_metrics, &ctx->match);
+  if (is_tcp && !authorized(srv, conn, url)) {
+    api_reply_errorf(reply, CRIO_E_UNAUTHORIZED,
+                     "missing or wrong bearer token (Authorization: Bearer TOKEN)");
+  } else if (ctx->route != ROUTE_FOUND) {
+    reply_no_route(ctx, method, url, reply);
+  } else if (ctx->match.route->body_to_file) {
+    ctx->body_path = xasprintf("%s/upload-XXXXXX", engine_upload_dir(srv->engine));
+    ctx->body_fd = mkostemp(ctx->body_path, O_CLOEXEC);
+    if (ctx->body_fd < 0)
+      api_reply_errorf(reply, CRIO_E_IO, "create %s: %s", ctx->body_path, strerror(errno));
+  } else if (declared_too_large(srv, conn)) {
+    api_reply_errorf(reply, CRIO_E_TOO_LARGE, "request body is larger than %zu bytes",
+                     srv->max_body_size);
+  }
+  return reply->response != NULL;
+}
+
+static void request_body(api_server *srv, request_ctx *ctx, const char *data, size_t n)
+{
+  if (ctx->body_fd >= 0) {
+    while (n > 0 && !ctx->body_errno) {
+      ssize_t w = write(ctx->body_fd, data, n);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        ctx->body_errno = errno;
+      else
+        data += w, n -= (size_t) w;
+    }
+  } else if (ctx->body.len + n > srv->max_body_size) {
+    ctx->too_large = true;
+  } else {
+    strbuf_append(&ctx->body, data, n);
+  }
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
                                   void **con_cls)
 {
   api_server *srv = cls;
-  bool is_tcp = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON)->daemon == srv->tcp_daemon;
   api_reply reply = { 0 };
   request_ctx *ctx = *con_cls;
   if (!ctx) {
     *con_cls = ctx = xzalloc(sizeof *ctx);
-    if (is_tcp && !authorized(srv, conn, url)) {
-      api_reply_errorf(&reply, CRIO_E_UNAUTHORIZED,
-                       "missing or wrong bearer token (Authorization: Bearer TOKEN)");
+    if (request_begin(srv, conn, url, method, ctx, &reply))
       return send_reply(srv, conn, method, &reply);
-    }
-    if (declared_too_large(srv, conn)) {
-      api_reply_errorf(&reply, CRIO_E_TOO_LARGE, "request body is larger than %zu bytes",
-                       srv->max_body_size);
-      return send_reply(srv, conn, method, &reply);
-    }
     return MHD_YES;
   }
   if (*upload_data_size > 0) {
-    if (ctx->body.len + *upload_data_size > srv->max_body_size)
-      ctx->too_large = true;
-    else
-      strbuf_append(&ctx->body, upload_data, *upload_data_size);
+    request_body(srv, ctx, upload_data, *upload_data_size);
     *upload_data_size = 0;
     return MHD_YES;
   }
@@ -174,6 +217,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   request_ctx *ctx = *con_cls;
   if (!ctx)
     return;
+  api_match_clear(&ctx->match);
+  if (ctx->body_fd >= 0)
+    close(ctx->body_fd);
+  if (ctx->body_path)
+    unlink(ctx->body_path);
+  free(ctx->body_path);
   strbuf_free(&ctx->body);
   free(ctx);
   *con_cls = NULL;

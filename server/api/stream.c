@@ -24,8 +24,13 @@ static void *stream_thread(void *arg)
   return NULL;
 }
 
-int ndjson_stream_start(api_reply *reply, void (*run)(ndjson_stream *s, void *data), void *data,
-                        crio_err **err)
+int ndjson_stream_fd(ndjson_stream *s)
+{
+  return s->fd;
+}
+
+int stream_start(api_reply *reply, const char *content_type,
+                 void (*run)(ndjson_stream *s, void *data), void *data, crio_err **err)
 {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) < 0)
@@ -46,7 +51,7 @@ int ndjson_stream_start(api_reply *reply, void (*run)(ndjson_stream *s, void *da
     free(s);
     return crio_err_errno(err, CRIO_E_INTERNAL, rc, "start stream thread");
   }
-  api_reply_pipe(reply, fds[0], "application/x-ndjson");
+  api_reply_pipe(reply, fds[0], content_type ? content_type : "application/x-ndjson");
   return 0;
 }
 

@@ -10,10 +10,15 @@
 
 typedef struct ndjson_stream ndjson_stream;
 
-/* Starts run(stream, data) in a new thread and points reply at the stream.
- * run writes lines with ndjson_write; the stream ends when run returns. */
-int ndjson_stream_start(api_reply *reply, void (*run)(ndjson_stream *s, void *data), void *data,
-                        crio_err **err);
+/* Starts run(stream, data) in a new thread and points reply at the stream
+ * (content_type NULL: application/x-ndjson). run writes lines with
+ * ndjson_write, or bytes to ndjson_stream_fd; the stream ends when run
+ * returns. */
+int stream_start(api_reply *reply, const char *content_type,
+                 void (*run)(ndjson_stream *s, void *data), void *data, crio_err **err);
+#define ndjson_stream_start(reply, run, data, err) stream_start(reply, NULL, run, data, err)
+/* The pipe's write end, for streams of raw bytes. */
+int ndjson_stream_fd(ndjson_stream *s);
 /* Writes obj (reference taken) as one line; a client that went away is
  * ignored: the operation completes anyway. */
 void ndjson_write(ndjson_stream *s, json_t *obj);

@@ -62,6 +62,7 @@ int engine_open(const crio_config *cfg, engine **out, crio_err **err)
   e->store = s;
   e->db_path = steal_pointer(&db_path);
   e->overlay_root = path_join(cfg->root, "overlay");
+  e->upload_dir = path_join(e->overlay_root, "staging");
   pthread_mutex_init(&e->image_lock, NULL);
   if (engine_reconcile_layers(e, err) < 0) {
     engine_close(e);
@@ -84,6 +85,7 @@ void engine_close(engine *e)
   free(e->conmon_path);
   free(e->conmon_version);
   free(e->overlay_root);
+  free(e->upload_dir);
   pthread_mutex_destroy(&e->image_lock);
   pthread_rwlock_destroy(&e->lock);
   free(e);

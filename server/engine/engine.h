@@ -184,6 +184,19 @@ typedef struct engine_push_opts {
 int engine_image_push(engine *e, const engine_push_opts *opts, engine_progress_fn fn, void *data,
                       char **digest_out, crio_err **err);
 
+/* Writes the image as a docker-archive or oci-archive ("docker-archive",
+ * "oci-archive") tarball to fd. */
+int engine_image_save(engine *e, const char *name, const char *format, int fd, crio_err **err);
+/* Checks what engine_image_save needs before a stream starts. */
+int engine_image_save_check(engine *e, const char *name, const char *format, crio_err **err);
+/* Loads every image of a docker-archive or oci-archive file; *ids and *names
+ * get what was loaded. */
+int engine_image_load(engine *e, const char *path, engine_strv *ids, engine_strv *names,
+                      crio_err **err);
+/* Where uploaded request bodies (archives to load) are kept while they
+ * are used: on the layer store's file system, emptied at start. */
+const char *engine_upload_dir(engine *e);
+
 typedef struct engine_login_opts {
   const char *registry;     /* HOST[:PORT] */
   const char *username;

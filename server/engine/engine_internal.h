@@ -19,6 +19,8 @@ struct engine {
   char *conmon_version;
   /* ROOT/overlay: the layer store and container rootfs directories */
   char *overlay_root;
+  /* request bodies and archives being loaded: overlay_root/staging */
+  char *upload_dir;
   /* held while layers are committed to or removed from the layer store
    * together with the store rows that name them */
   pthread_mutex_t image_lock;

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/image/auth_file.h"
+#include "server/engine/image_commit.h"
+#include "server/image/fsutil.h"
 #include "server/image/digest.h"
 #include "server/image/layer_store.h"
 #include "util/cleanup.h"
@@ -81,68 +82,29 @@ static void names_of(pull_ctx *p, char **tag, char **digest_name)
   *digest_name = xasprintf("%s@%s", repo, p->manifest_digest);
 }
 
-/* Renames the staged layers into the store and records the image; on
- * failure removes the layer directories this pull added. Holds image_lock. */
-static int commit_image(pull_ctx *p, store_image *img, crio_err **err)
-{
-  int r = 0;
-  for (size_t i = 0; r == 0 && i < p->n_layers; i++) {
-    pull_layer *l = &p->layers[i];
-    bool existed = false;
-    if (l->staging) {
-      r = layer_staging_commit(p->e->overlay_root, l->staging, l->chain_hex, &existed, err);
-      free(l->staging);
-      l->staging = NULL;
-      l->committed = r == 0 && !existed;
-    } else if (!layer_exists(p->e->overlay_root, l->chain_hex)) {
-      r = crio_err_set(err, CRIO_E_CONFLICT, "layer %s was removed during the pull; pull again",
-                       l->chain_hex);
-    }
-    store_layer *known = NULL;
-    if (r == 0 && !l->committed && store_layer_get(p->e->store, l->chain_hex, &known, NULL) == 0) {
-      l->size = known->size;
-      store_layer_free(known);
-    }
-    img->layers[i].size = l->size;
-    img->size += l->size;
-  }
-  store_event ev = { .type = STORE_EVENT_IMAGE, .action = "pull", .name = img->n_repo_tags ? img->repo_tags[0] : NULL };
-  if (r == 0)
-    r = store_image_put(p->e->store, img, &ev, err);
-  for (size_t i = 0; r < 0 && i < p->n_layers; i++)
-    if (p->layers[i].committed)
-      layer_remove(p->e->overlay_root, p->layers[i].chain_hex, NULL);
-  return r;
-}
-
 static int record_image(pull_ctx *p, const char *id, crio_err **err)
 {
   _cleanup_free_ char *tag = NULL, *digest_name = NULL;
   names_of(p, &tag, &digest_name);
-  store_layer *layers = xzalloc((p->n_layers + 1) * sizeof *layers);
-  for (size_t i = 0; i < p->n_layers; i++)
-    layers[i] = (store_layer) { .id = p->layers[i].chain_hex,
-                                .diff_id = (char *) p->layers[i].diff_id,
-                                .compressed_digest = p->layers[i].blob->digest,
-                                .compressed_size = p->layers[i].blob->size };
+  commit_layer *layers = xzalloc((p->n_layers + 1) * sizeof *layers);
+  for (size_t i = 0; i < p->n_layers; i++) {
+    pull_layer *l = &p->layers[i];
+    layers[i] = (commit_layer) { .chain_hex = l->chain_hex, .diff_id = l->diff_id,
+                                 .digest = l->blob->digest, .compressed_size = l->blob->size,
+                                 .staging = steal_pointer(&l->staging), .size = l->size };
+  }
   char *tags[1] = { tag };
   char *digests[1] = { digest_name };
-  store_image img = { .id = (char *) id, .manifest_digest = p->manifest_digest,
-                      .repo_tags = tags, .n_repo_tags = tag ? 1 : 0, .repo_digests = digests,
-                      .n_repo_digests = 1, .config = p->config, .manifest = p->manifest,
-                      .layers = layers, .n_layers = p->n_layers };
-  pthread_mutex_lock(&p->e->image_lock);
-  _cleanup_err_ crio_err *put_err = NULL;
-  int r = commit_image(p, &img, &put_err);
-  if (r < 0 && put_err->code == CRIO_E_EXISTS) {
-    /* the image is here already (another pull won): give it our names */
-    r = store_image_tag(p->e->store, id, digest_name, NULL, err);
-    if (r == 0 && tag)
-      r = store_image_tag(p->e->store, id, tag, NULL, err);
-  } else if (r < 0) {
-    *err = steal_pointer(&put_err);
-  }
-  pthread_mutex_unlock(&p->e->image_lock);
+  commit_image ci = { .id = id, .manifest_digest = p->manifest_digest, .manifest = p->manifest,
+                      .config = p->config, .tags = tags, .n_tags = tag ? 1 : 0,
+                      .digests = digests, .n_digests = 1, .layers = layers,
+                      .n_layers = p->n_layers, .action = "pull" };
+  int r = image_commit(p->e, &ci, err);
+  for (size_t i = 0; i < p->n_layers; i++)
+    if (layers[i].staging)
+      rm_rf_at(layers[i].staging, NULL);
+  for (size_t i = 0; i < p->n_layers; i++)
+    free(layers[i].staging);
   free(layers);
   return r;
 }

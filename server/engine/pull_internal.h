@@ -18,7 +18,6 @@ typedef struct pull_layer {
   bool present;          /* already in the layer store */
   char *staging;         /* fetched into this staging directory */
   int64_t size;          /* uncompressed */
-  bool committed;        /* renamed into the store by this pull */
 } pull_layer;
 
 typedef struct pull_ctx {
