@@ -112,10 +112,11 @@ class Crio:
         assert r.status == 200, (r.status, r.body)
         return r.json()
 
-    def kpod(self, *args, env=None, check=False):
+    def kpod(self, *args, env=None, check=False, input_text=None):
         e = dict(os.environ, CRIO_API=f"unix://{self.api_socket}")
         e.update(env or {})
-        p = subprocess.run([KPOD, *args], capture_output=True, text=True, env=e, timeout=120)
+        p = subprocess.run([KPOD, *args], capture_output=True, text=True, env=e, timeout=120,
+                           input=input_text)
         if check:
             assert p.returncode == 0, (p.returncode, p.stdout, p.stderr)
         return p

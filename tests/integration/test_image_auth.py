@@ -117,3 +117,36 @@ def test_logout_all_and_bad_requests(tmp_path, tls_registry):
         assert d.request("POST", "/v1/auth/login", body={"registry": "x", "colour": 1}).status == 400
     finally:
         d.stop()
+
+
+def test_kpod_login_pull_logout(tmp_path, tls_registry):
+    d, auth = daemon(tmp_path, f'certs_dir = "{tls_registry.certs_dir}"\n')
+    try:
+        ref = f"{tls_registry.addr}/busybox:latest"
+        p = d.kpod("login", "-u", "alice", "-p", "wrong", tls_registry.addr)
+        assert p.returncode == 125 and "alice" not in p.stdout
+        p = d.kpod("login", "-u", "alice", "--password-stdin", tls_registry.addr,
+                   input_text="s3cret\n")
+        assert p.returncode == 0, p.stderr
+        assert "Login Succeeded" in p.stdout
+        d.kpod("pull", "-q", ref, check=True)
+        p = d.kpod("logout", tls_registry.addr, check=True)
+        assert f"Removed login credentials for {tls_registry.addr}" in p.stdout
+        d.kpod("rmi", ref, check=True)
+        assert d.kpod("pull", "-q", ref).returncode == 125
+        d.kpod("pull", "-q", "--creds", "alice:s3cret", ref, check=True)
+    finally:
+        d.stop()
+
+
+def test_tls_verify_false_for_one_pull(tmp_path, registry):
+    d, _ = daemon(tmp_path)  # the plain-HTTP test registry is not marked insecure here
+    try:
+        status, events = pull(d, registry.ref("busybox"))
+        assert events[-1]["status"] == "error", events[-1]
+        status, events = pull(d, registry.ref("busybox"), tls_verify="false")
+        assert events[-1]["status"] == "done", events[-1]
+        p = d.kpod("pull", "-q", "--tls-verify=false", registry.ref("multilayer"))
+        assert p.returncode == 0, p.stderr
+    finally:
+        d.stop()

@@ -221,3 +221,31 @@ def test_images_survive_restart(icrio, registry):
     icrio.start()
     assert icrio.get_json(f"/v1/images/{image_id}")["repo_tags"] == [registry.ref("busybox")]
     assert len(layer_dirs(icrio)) == 1
+
+
+def test_mirror_and_blocked_registries(tmp_path, registry):
+    conf = tmp_path / "registries.conf"
+    conf.write_text(f'''
+[[registry]]
+prefix = "example.test"
+location = "127.0.0.1:1"
+
+[[registry.mirror]]
+location = "{registry.addr}"
+insecure = true
+
+[[registry]]
+prefix = "{registry.addr}/busybox"
+location = "{registry.addr}/busybox"
+blocked = true
+''')
+    d = Crio(tmp_path / "crio", f'[crio.image]\nregistries_conf = "{conf}"\n').start()
+    try:
+        image_id = pull_ok(d, "example.test/multilayer:latest")
+        assert image_id == config_id(registry, "multilayer")
+        assert d.get_json(f"/v1/images/{image_id}")["repo_tags"] == ["example.test/multilayer:latest"]
+        status, events = pull(d, registry.ref("busybox"))
+        assert events[-1]["status"] == "error"
+        assert "blocked" in events[-1]["error"]["message"]
+    finally:
+        d.stop()

@@ -75,3 +75,32 @@ def test_push_with_kpod(icrio, registry):
                    f"{registry.addr}/kpod-pushed:v1", check=True)
     p = icrio.kpod("pull", "-q", f"{registry.addr}/kpod-pushed:v1", check=True)
     assert p.stdout.strip() == registry.info["busybox"]["config"].split(":")[1]
+
+
+def test_pull_shows_progress_bars_on_a_terminal(icrio, registry):
+    """On a terminal kpod redraws per-layer bars in place (carriage returns or
+    cursor movement) instead of printing plain lines."""
+    import os
+    import pty
+    import subprocess
+    from crio_daemon import KPOD
+    master, slave = pty.openpty()
+    env = dict(os.environ, CRIO_API=f"unix://{icrio.api_socket}", COLUMNS="100", TERM="xterm")
+    p = subprocess.Popen([KPOD, "pull", registry.ref("big")], stdin=slave, stdout=slave,
+                         stderr=slave, env=env)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    assert p.wait(timeout=120) == 0, out[-2000:]
+    os.close(master)
+    text = out.decode(errors="replace")
+    assert "Copying blob" in text
+    assert "\r" in text or "\x1b[" in text, text[-2000:]
+    assert "MiB" in text
