@@ -50,25 +50,18 @@ void handle_image_save(api_request *req, api_reply *reply)
   }
 }
 
-static json_t *strv_json(const engine_strv *v)
-{
-  json_t *a = json_array();
-  for (size_t i = 0; i < v->n; i++)
-    json_array_append_new(a, json_string(v->items[i]));
-  return a;
-}
-
 void handle_image_load(api_request *req, api_reply *reply)
 {
   _cleanup_err_ crio_err *err = NULL;
-  engine_strv ids = { 0 }, names = { 0 };
+  engine_strv ids = {0}, names = {0};
   if (!req->body_path)
     crio_err_set(&err, CRIO_E_INVALID, "the request body must be the archive");
   if (err || engine_image_load(req->engine, req->body_path, &ids, &names, &err) < 0)
     api_reply_error(reply, err);
   else
-    api_reply_json(reply, MHD_HTTP_OK, json_pack("{s:o,s:o}", "ids", strv_json(&ids), "names",
-                                                 strv_json(&names)));
+    api_reply_json(reply, MHD_HTTP_OK,
+                   json_pack("{s:o,s:o}", "ids", json_string_array(ids.items, ids.n), "names",
+                             json_string_array(names.items, names.n)));
   engine_strv_clear(&ids);
   engine_strv_clear(&names);
 }

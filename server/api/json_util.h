@@ -17,4 +17,13 @@ static inline json_t *json_string_or_null(const char *s)
   return s ? json_string(s) : json_null();
 }
 
+/* A JSON array of the n strings of v. */
+static inline json_t *json_string_array(char *const *v, size_t n)
+{
+  json_t *a = json_array();
+  for (size_t i = 0; i < n; i++)
+    json_array_append_new(a, json_string(v[i]));
+  return a;
+}
+
 #endif

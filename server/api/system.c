@@ -12,8 +12,8 @@ void handle_healthz(api_request *req, api_reply *reply)
 static json_t *version_json(const engine_version *v)
 {
   return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "name", v->name, "version", v->version,
-                   "api_version", v->api_version, "git_commit", v->git_commit, "os", v->os,
-                   "arch", v->arch);
+                   "api_version", v->api_version, "git_commit", v->git_commit, "os", v->os, "arch",
+                   v->arch);
 }
 
 void handle_version(api_request *req, api_reply *reply)
@@ -21,14 +21,6 @@ void handle_version(api_request *req, api_reply *reply)
   engine_version v;
   engine_version_get(&v);
   api_reply_json(reply, MHD_HTTP_OK, version_json(&v));
-}
-
-static json_t *strv_json(char *const *v, size_t n)
-{
-  json_t *a = json_array();
-  for (size_t i = 0; i < n; i++)
-    json_array_append_new(a, json_string(v[i]));
-  return a;
 }
 
 static json_t *info_json(const engine_info *in)
@@ -40,24 +32,21 @@ static json_t *info_json(const engine_info *in)
       "s:{s:s,s:s,s:s,s:s},"
       "s:{s:s,s:o},s:{s:s,s:o},"
       "s:{s:I,s:I,s:I,s:I}}",
-      "crio", "version", in->version.version, "api_version", in->version.api_version,
-      "git_commit", in->version.git_commit,
-      "host", "hostname", in->hostname, "kernel", in->kernel, "os", in->version.os, "arch",
-      in->version.arch, "cpus", (json_int_t) in->cpus, "memory_total",
-      (json_int_t) in->memory_total, "cgroup_version", in->cgroup_version == 2 ? "v2" : "v1",
-      "cgroup_hybrid", in->cgroup_hybrid, "cgroup_manager", in->cgroup_manager,
-      "runtime", "name", in->runtime_name, "path", json_string_or_null(in->runtime_path),
-      "version", json_string_or_null(in->runtime_version),
-      "conmon", "path", json_string_or_null(in->conmon_path), "version",
-      json_string_or_null(in->conmon_version),
-      "store", "driver", in->storage_driver, "root", in->root, "runroot", in->runroot,
-      "database", in->database,
-      "registries", "conf", in->registries_conf, "insecure",
-      strv_json(in->insecure_registries, in->n_insecure_registries),
-      "network", "network_dir", in->network_dir, "plugin_dirs",
-      strv_json(in->plugin_dirs, in->n_plugin_dirs),
-      "counts", "pods", (json_int_t) in->pods, "containers", (json_int_t) in->containers,
-      "running", (json_int_t) in->running, "images", (json_int_t) in->images);
+      "crio", "version", in->version.version, "api_version", in->version.api_version, "git_commit",
+      in->version.git_commit, "host", "hostname", in->hostname, "kernel", in->kernel, "os",
+      in->version.os, "arch", in->version.arch, "cpus", (json_int_t)in->cpus, "memory_total",
+      (json_int_t)in->memory_total, "cgroup_version", in->cgroup_version == 2 ? "v2" : "v1",
+      "cgroup_hybrid", in->cgroup_hybrid, "cgroup_manager", in->cgroup_manager, "runtime", "name",
+      in->runtime_name, "path", json_string_or_null(in->runtime_path), "version",
+      json_string_or_null(in->runtime_version), "conmon", "path",
+      json_string_or_null(in->conmon_path), "version", json_string_or_null(in->conmon_version),
+      "store", "driver", in->storage_driver, "root", in->root, "runroot", in->runroot, "database",
+      in->database, "registries", "conf", in->registries_conf, "insecure",
+      json_string_array(in->insecure_registries, in->n_insecure_registries), "network",
+      "network_dir", in->network_dir, "plugin_dirs",
+      json_string_array(in->plugin_dirs, in->n_plugin_dirs), "counts", "pods", (json_int_t)in->pods,
+      "containers", (json_int_t)in->containers, "running", (json_int_t)in->running, "images",
+      (json_int_t)in->images);
 }
 
 void handle_info(api_request *req, api_reply *reply)
