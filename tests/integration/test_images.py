@@ -249,3 +249,16 @@ blocked = true
         assert "blocked" in events[-1]["error"]["message"]
     finally:
         d.stop()
+
+
+def test_start_removes_staging_and_unrecorded_layers(icrio, registry):
+    image_id = pull_ok(icrio, registry.ref("busybox"))
+    (kept,) = layer_dirs(icrio)
+    icrio.kill()
+    overlay = icrio.root / "overlay"
+    (overlay / "staging" / "layer-half" / "diff").mkdir(parents=True)
+    (overlay / "layers" / ("ab" * 32) / "diff").mkdir(parents=True)  # renamed, never recorded
+    icrio.start()
+    assert staging_entries(icrio) == []
+    assert layer_dirs(icrio) == [kept]
+    assert icrio.get_json(f"/v1/images/{image_id}")["id"] == image_id
