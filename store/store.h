@@ -235,6 +235,9 @@ int store_container_set_state(store *s, const char *id, const store_container_st
 /* Replace the spec (UpdateContainerResources). */
 int store_container_update_spec(store *s, const char *id, const char *spec, store_event *ev,
                                 crio_err **err);
+/* A name taken by another container: CRIO_E_EXISTS. */
+int store_container_rename(store *s, const char *id, const char *name, store_event *ev,
+                           crio_err **err);
 int store_container_delete(store *s, const char *id, store_event *ev, crio_err **err);
 const char *store_container_state_name(store_container_state state); /* "RUNNING", ... */
 

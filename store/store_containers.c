@@ -251,6 +251,23 @@ int store_container_update_spec(store *s, const char *id, const char *spec, stor
   return store_tx_commit(&tx, err);
 }
 
+int store_container_rename(store *s, const char *id, const char *name, store_event *ev,
+                           crio_err **err)
+{
+  const store_change c = { .verb = "rename", .kind = "container", .id = id,
+                           .type = STORE_EVENT_CONTAINER };
+  STORE_LOCK(s);
+  _cleanup_tx_ store_tx tx = { 0 };
+  _cleanup_stmt_ sqlite3_stmt *st = NULL;
+  int r = store_tx_begin(s, &tx, true, err);
+  if (r < 0 ||
+      (r = store_prepare_bind(s, "UPDATE containers SET name = ? WHERE id = ? RETURNING name",
+                              &st, err, "tt", name, id)) < 0 ||
+      (r = store_change_one(s, st, &c, ev, err)) < 0)
+    return r;
+  return store_tx_commit(&tx, err);
+}
+
 int store_container_delete(store *s, const char *id, store_event *ev, crio_err **err)
 {
   const store_change c = { .verb = "delete", .kind = "container", .id = id,

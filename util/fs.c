@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@ char *path_join(const char *a, const char *b)
     la--;
   while (*b == '/')
     b++;
+  if (la == 1 && a[0] == '/')
+    return xasprintf("/%s", b);
   return xasprintf("%.*s/%s", (int) la, a, b);
 }
 
@@ -133,4 +136,37 @@ int run_capture(char *const argv[], char **out, crio_err **err)
     b.data[--b.len] = '\0';
   *out = strbuf_steal(&b);
   return 0;
+}
+
+static int64_t dir_size_at(int dfd)
+{
+  DIR *d = fdopendir(dfd);
+  if (!d) {
+    close(dfd);
+    return 0;
+  }
+  int64_t total = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    struct stat st;
+    if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+      continue;
+    if (S_ISREG(st.st_mode))
+      total += st.st_size;
+    else if (S_ISDIR(st.st_mode)) {
+      int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub >= 0)
+        total += dir_size_at(sub);
+    }
+  }
+  closedir(d);
+  return total;
+}
+
+int64_t dir_size_bytes(const char *path)
+{
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  return fd < 0 ? 0 : dir_size_at(fd);
 }

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,8 +90,8 @@ static int parse_short(kpod_args *a, int argc, char **argv, int *i, crio_err **e
   return 0;
 }
 
-int kpod_args_parse(const kpod_flag *flags, int argc, char **argv, int stop_at_positional,
-                    kpod_args *a, crio_err **err)
+int kpod_args_parse(const kpod_flag *flags, int argc, char **argv, int mode, kpod_args *a,
+                    crio_err **err)
 {
   memset(a, 0, sizeof *a);
   a->flags = flags;
@@ -104,10 +105,11 @@ int kpod_args_parse(const kpod_flag *flags, int argc, char **argv, int stop_at_p
     const char *arg = argv[i];
     int r = 0;
     if (only_positional || arg[0] != '-' || arg[1] == '\0') {
-      if (stop_at_positional) {
+      if (mode == KPOD_PARSE_STOP) {
         a->rest = i;
         return 0;
       }
+      only_positional |= mode == KPOD_PARSE_FLAGS_FIRST;
       args_push(&a->positional, &a->npositional, arg);
     } else if (strcmp(arg, "--") == 0) {
       only_positional = 1;
@@ -155,4 +157,39 @@ int kpod_args_bool(const kpod_args *a, const char *name)
 {
   const char *v = kpod_args_string(a, name);
   return v && strcmp(v, "true") == 0;
+}
+
+/* cobra names a flag "-t, --time" when it has a shorthand, else "--time". */
+static char *flag_display_name(const kpod_args *a, const char *name)
+{
+  int idx = flag_index(a, name, 0);
+  if (idx >= 0 && a->flags[idx].short_name)
+    return xasprintf("-%c, --%s", a->flags[idx].short_name, name);
+  return xasprintf("--%s", name);
+}
+
+int kpod_args_int(const kpod_args *a, const char *name, long long min, long long max,
+                  long long *out, crio_err **err)
+{
+  const char *s = kpod_args_string(a, name);
+  if (!s)
+    return 0;
+  const char *parser = min < 0 ? "strconv.ParseInt" : "strconv.ParseUint";
+  char *end = NULL;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  const char *why = NULL;
+  if (!*s || *end || (min >= 0 && *s == '-') || *s == '+' || *s == ' ')
+    why = "invalid syntax";
+  else if (errno == ERANGE || v < min || v > max)
+    why = "value out of range";
+  if (why) {
+    char *display = flag_display_name(a, name);
+    int r = crio_err_set(err, CRIO_E_INVALID, "invalid argument \"%s\" for \"%s\" flag: %s: "
+                         "parsing \"%s\": %s", s, display, parser, s, why);
+    free(display);
+    return r;
+  }
+  *out = v;
+  return 1;
 }

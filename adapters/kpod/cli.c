@@ -55,16 +55,52 @@ static int check_arg_count(const kpod_cmd *cmd, size_t n, crio_err **err)
                       max, n);
 }
 
-static int run_command(kpod_ctx *ctx, const kpod_cmd *cmd, int argc, char **argv)
+static int run_command(kpod_ctx *ctx, const kpod_cmd *cmd, const char *path, int argc,
+                       char **argv);
+
+/* `kpod pod create ...`: the group's own options stop at its verb, which
+ * then runs with what follows it. */
+static int run_group(kpod_ctx *ctx, const kpod_cmd *group, const char *path, int argc,
+                     char **argv)
 {
   _cleanup_err_ crio_err *err = NULL;
   _cleanup_kpod_args_ kpod_args args = { 0 };
-  _cleanup_free_ char *hint = xasprintf("See 'kpod %s --help'.", cmd->name);
-  int r = kpod_args_parse(cmd->flags, argc, argv, 0, &args, &err);
+  _cleanup_free_ char *hint = xasprintf("Try 'kpod %s --help' for more information.", path);
+  int r = kpod_args_parse(group->flags, argc, argv, KPOD_PARSE_STOP, &args, &err);
   if (r < 0)
     return report(ctx, err, hint);
   if (args.help) {
-    kpod_help_command(ctx->out, cmd);
+    kpod_help_command(ctx->out, group, path);
+    return 0;
+  }
+  if (args.rest >= argc) {
+    crio_err_set(&err, CRIO_E_INVALID, "missing command 'kpod %s COMMAND'", path);
+    return report(ctx, err, hint);
+  }
+  const kpod_cmd *sub = kpod_cmd_lookup(group->subcommands, argv[args.rest]);
+  if (!sub) {
+    crio_err_set(&err, CRIO_E_INVALID, "unrecognized command `kpod %s %s`", path,
+                 argv[args.rest]);
+    return report(ctx, err, hint);
+  }
+  _cleanup_free_ char *subpath = xasprintf("%s %s", path, sub->name);
+  return run_command(ctx, sub, subpath, argc - args.rest - 1, argv + args.rest + 1);
+}
+
+static int run_command(kpod_ctx *ctx, const kpod_cmd *cmd, const char *path, int argc,
+                       char **argv)
+{
+  if (cmd->subcommands)
+    return run_group(ctx, cmd, path, argc, argv);
+  _cleanup_err_ crio_err *err = NULL;
+  _cleanup_kpod_args_ kpod_args args = { 0 };
+  _cleanup_free_ char *hint = xasprintf("See 'kpod %s --help'.", path);
+  int mode = cmd->flags_first ? KPOD_PARSE_FLAGS_FIRST : KPOD_PARSE_ANYWHERE;
+  int r = kpod_args_parse(cmd->flags, argc, argv, mode, &args, &err);
+  if (r < 0)
+    return report(ctx, err, hint);
+  if (args.help) {
+    kpod_help_command(ctx->out, cmd, path);
     return 0;
   }
   r = check_arg_count(cmd, args.npositional, &err);
@@ -102,7 +138,7 @@ int kpod_main(int argc, char **argv)
   _cleanup_err_ crio_err *err = NULL;
   _cleanup_kpod_args_ kpod_args g = { 0 };
   const char *hint = "Run 'kpod --help' for usage.";
-  int r = kpod_args_parse(kpod_global_flags, argc - 1, argv + 1, 1, &g, &err);
+  int r = kpod_args_parse(kpod_global_flags, argc - 1, argv + 1, KPOD_PARSE_STOP, &g, &err);
   if (r < 0)
     return report(&ctx, err, hint);
   if (g.help) {
@@ -126,7 +162,7 @@ int kpod_main(int argc, char **argv)
   ctx.url = first_set(kpod_args_string(&g, "url"), getenv("CRIO_API"), KPOD_DEFAULT_URL);
   ctx.token = first_set(kpod_args_string(&g, "token"), getenv("CRIO_API_TOKEN"), NULL);
   curl_global_init(CURL_GLOBAL_DEFAULT);
-  r = run_command(&ctx, cmd, argc - 2 - g.rest, argv + 2 + g.rest);
+  r = run_command(&ctx, cmd, cmd->name, argc - 2 - g.rest, argv + 2 + g.rest);
   kpod_client_free(ctx.client);
   curl_global_cleanup();
   return finish_output(&ctx, r);

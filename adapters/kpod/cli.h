@@ -13,8 +13,9 @@ extern const kpod_flag kpod_global_flags[];
 /* kpod's whole run; main() returns it. */
 int kpod_main(int argc, char **argv);
 
-/* Usage text: kpod's, and a verb's. */
+/* Usage text: kpod's, and a verb's. path is how the verb is called after
+ * "kpod " ("pod create"); NULL for cmd->name. A group lists its verbs. */
 void kpod_help_main(FILE *f);
-void kpod_help_command(FILE *f, const kpod_cmd *cmd);
+void kpod_help_command(FILE *f, const kpod_cmd *cmd, const char *path);
 
 #endif

@@ -38,7 +38,7 @@ typedef struct kpod_flag {
   const char *help;
 } kpod_flag;
 
-#define KPOD_FLAGS_MAX 32
+#define KPOD_FLAGS_MAX 48
 
 /* A parsed command line. Values point into argv. */
 typedef struct kpod_args {
@@ -49,16 +49,25 @@ typedef struct kpod_args {
   const char **positional;              /* NULL-terminated */
   size_t npositional;
   int help;                             /* -h or --help was given */
-  int rest;                             /* with stop_at_positional: the verb's argv index */
+  int rest;                             /* with KPOD_PARSE_STOP: the verb's argv index */
 } kpod_args;
 
+/* Where options may appear, the mode of kpod_args_parse. */
+enum {
+  KPOD_PARSE_ANYWHERE = 0,     /* options and positionals mixed, as cobra takes them */
+  KPOD_PARSE_STOP = 1,         /* stop at the first positional (a verb): a->rest */
+  KPOD_PARSE_FLAGS_FIRST = 2,  /* the first positional ends the options: everything from it
+                                * on is positional (`kpod run IMAGE ls -l`), as podman's
+                                * SetInterspersed(false) */
+};
+
 /* argv holds only what follows the verb (or the program, for the global
- * options). With stop_at_positional, parsing stops at the first positional
- * (the verb) and a->rest is its index (argc when there is none). -h/--help
+ * options). mode is one of the KPOD_PARSE_* above; with KPOD_PARSE_STOP,
+ * a->rest is the first positional's index (argc when there is none). -h/--help
  * are understood everywhere. Errors are usage errors, named as cobra names
  * them: "unknown flag: --foo". */
-int kpod_args_parse(const kpod_flag *flags, int argc, char **argv, int stop_at_positional,
-                    kpod_args *a, crio_err **err);
+int kpod_args_parse(const kpod_flag *flags, int argc, char **argv, int mode, kpod_args *a,
+                    crio_err **err);
 void kpod_args_release(kpod_args *a);
 #define _cleanup_kpod_args_ __attribute__((cleanup(kpod_args_release)))
 
@@ -68,6 +77,12 @@ const char *kpod_args_string(const kpod_args *a, const char *name);
 int kpod_args_bool(const kpod_args *a, const char *name);
 /* Every value of a flag, NULL-terminated (never NULL); *n (optional) the count. */
 const char *const *kpod_args_strings(const kpod_args *a, const char *name, size_t *n);
+/* The last value of an integer flag, in [min, max]: 1 when given (*out set),
+ * 0 when not (*out untouched), or a usage error worded as cobra words it:
+ * invalid argument "x" for "-t, --time" flag: strconv.ParseUint: parsing "x":
+ * invalid syntax. */
+int kpod_args_int(const kpod_args *a, const char *name, long long min, long long max,
+                  long long *out, crio_err **err);
 
 typedef struct kpod_cmd {
   const char *name;         /* "version" */
@@ -81,6 +96,16 @@ typedef struct kpod_cmd {
   /* 0 on success, a negative crio_code with *err filled, or a positive exit
    * status to exit with (for verbs that pass on a container's). */
   int (*run)(kpod_ctx *ctx, const kpod_args *args, crio_err **err);
+  int flags_first;          /* options end at the first positional (KPOD_PARSE_FLAGS_FIRST) */
+  const char *aliases;      /* other names, space-separated ("ls list"), or NULL */
+  /* A group of verbs ("pod"): its subcommands, NULL-terminated. `kpod pod
+   * create ...` runs the subcommand create with what follows it; run is
+   * then NULL. */
+  const struct kpod_cmd *const *subcommands;
 } kpod_cmd;
+
+/* The verb of cmds (NULL-terminated) called name, by its name or an alias;
+ * NULL when none is. */
+const kpod_cmd *kpod_cmd_lookup(const kpod_cmd *const *cmds, const char *name);
 
 #endif

@@ -1,27 +1,42 @@
 /* The verbs of kpod, in the order `kpod --help` lists them.
  *
  * Adding a verb: write cmd_<name>.c defining `const kpod_cmd kpod_cmd_<name>`
- * (see command.h) and add one X(<name>) line below. */
+ * (see command.h) and add one X(<name>) line below. A group of verbs (`kpod
+ * pod create`) is a kpod_cmd with .subcommands instead of .run; its verbs
+ * are listed there, not here. */
 #ifndef KPOD_COMMANDS_H
 #define KPOD_COMMANDS_H
 
 #include "command.h"
 
 #define KPOD_COMMANDS(X) \
+  X(create)              \
   X(help)                \
   X(history)             \
   X(images)              \
   X(info)                \
   X(inspect)             \
+  X(kill)                \
   X(load)                \
   X(login)               \
   X(logout)              \
+  X(logs)                \
+  X(pause)               \
+  X(pod)                 \
+  X(ps)                  \
   X(pull)                \
   X(push)                \
+  X(rename)              \
+  X(rm)                  \
   X(rmi)                 \
+  X(run)                 \
   X(save)                \
+  X(start)               \
+  X(stop)                \
   X(tag)                 \
-  X(version)
+  X(unpause)             \
+  X(version)             \
+  X(wait)
 
 #define KPOD_DECLARE_COMMAND(name) extern const kpod_cmd kpod_cmd_##name;
 KPOD_COMMANDS(KPOD_DECLARE_COMMAND)

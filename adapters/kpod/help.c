@@ -71,11 +71,27 @@ static void help_indented(FILE *f, const char *text)
   }
 }
 
-void kpod_help_command(FILE *f, const kpod_cmd *cmd)
+static void help_subcommands(FILE *f, const kpod_cmd *const *subs)
 {
+  fputs("\nAvailable Commands:\n", f);
+  for (const kpod_cmd *const *c = subs; *c; c++)
+    fprintf(f, "  %-11s %s\n", (*c)->name, (*c)->summary);
+}
+
+void kpod_help_command(FILE *f, const kpod_cmd *cmd, const char *path)
+{
+  path = path ? path : cmd->name;
   fprintf(f, "%s\n\nDescription:\n", cmd->summary);
   help_indented(f, cmd->description ? cmd->description : cmd->summary);
-  fprintf(f, "\nUsage:\n  kpod %s %s\n", cmd->name, cmd->usage ? cmd->usage : "[options]");
+  fprintf(f, "\nUsage:\n  kpod %s %s\n", path, cmd->usage ? cmd->usage : "[options]");
+  if (cmd->aliases) { /* cobra's "ps, ls, list" */
+    fprintf(f, "\nAliases:\n  %s", cmd->name);
+    for (const char *a = cmd->aliases; *a; a++)
+      fputs(*a == ' ' ? ", " : (char[]) { *a, 0 }, f);
+    fputc('\n', f);
+  }
+  if (cmd->subcommands)
+    help_subcommands(f, cmd->subcommands);
   if (cmd->examples) {
     fputs("\nExamples:\n", f);
     help_indented(f, cmd->examples);

@@ -178,3 +178,44 @@ void kpod_time_rfc3339_local(strbuf *out, int64_t ns)
   off = off < 0 ? -off : off;
   strbuf_printf(out, "%c%02ld:%02ld", sign, off / 3600, (off / 60) % 60);
 }
+
+void kpod_time_go_utc_nano(strbuf *out, int64_t ns)
+{
+  time_t t = ns_seconds(ns);
+  int64_t frac = ns - (int64_t) t * NS_PER_SEC;
+  struct tm tm;
+  char buf[64];
+  gmtime_r(&t, &tm);
+  strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  strbuf_puts(out, buf);
+  if (frac) {
+    snprintf(buf, sizeof buf, ".%09lld", (long long) frac);
+    size_t n = strlen(buf);
+    while (buf[n - 1] == '0')
+      buf[--n] = '\0';
+    strbuf_puts(out, buf);
+  }
+  strbuf_puts(out, " +0000 UTC");
+}
+
+int kpod_time_log_format(strbuf *out, const char *s)
+{
+  int64_t ns;
+  if (kpod_time_parse(s, &ns) < 0)
+    return -1;
+  /* "YYYY-MM-DDTHH:MM:SS" then [.digits] then the offset, as parsed above */
+  const char *p = s + 19;
+  int64_t frac = 0;
+  const char *q = p;
+  if (*q == '.')
+    parse_fraction(&q, &frac);
+  strbuf_append(out, s, 10);
+  strbuf_putc(out, 'T');
+  strbuf_append(out, s + 11, 8);
+  strbuf_printf(out, ".%09lld", (long long) frac);
+  if (*q == 'Z' || *q == 'z' || strcmp(q, "+00:00") == 0 || strcmp(q, "-00:00") == 0)
+    strbuf_putc(out, 'Z');
+  else
+    strbuf_puts(out, q);
+  return 0;
+}

@@ -41,4 +41,13 @@ void kpod_time_go_utc(strbuf *out, int64_t ns);
  * "2024-01-02T04:04:05+01:00", or "...Z" where the offset is zero. */
 void kpod_time_rfc3339_local(strbuf *out, int64_t ns);
 
+/* Go's time.String() of a UTC time with its fraction, trailing zeros cut:
+ * "2024-01-02 03:04:05.1234 +0000 UTC" (no fraction when it is zero). */
+void kpod_time_go_utc_nano(strbuf *out, int64_t ns);
+
+/* An RFC 3339 time (s) as podman's log timestamps print it (Go's
+ * "2006-01-02T15:04:05.000000000Z07:00"): nine fraction digits, in the
+ * time's own offset, "Z" for a zero one. -1 when s is not an RFC 3339 time. */
+int kpod_time_log_format(strbuf *out, const char *s);
+
 #endif

@@ -27,6 +27,30 @@ void handle_image_load(api_request *req, api_reply *reply);
 /* auth.c */
 void handle_login(api_request *req, api_reply *reply);
 void handle_logout(api_request *req, api_reply *reply);
+/* pods.c */
+void handle_pod_list(api_request *req, api_reply *reply);
+void handle_pod_create(api_request *req, api_reply *reply);
+void handle_pod_inspect(api_request *req, api_reply *reply);
+void handle_pod_stop(api_request *req, api_reply *reply);
+void handle_pod_remove(api_request *req, api_reply *reply);
+/* An integer query parameter (>= min); *out keeps its value when absent. */
+int api_query_int(const api_request *req, const char *name, int64_t min, int64_t *out,
+                  crio_err **err);
+void api_filters_clear(char **filters, size_t n);
+/* containers.c */
+void handle_container_list(api_request *req, api_reply *reply);
+void handle_container_create(api_request *req, api_reply *reply);
+void handle_container_inspect(api_request *req, api_reply *reply);
+void handle_container_start(api_request *req, api_reply *reply);
+void handle_container_stop(api_request *req, api_reply *reply);
+void handle_container_kill(api_request *req, api_reply *reply);
+void handle_container_pause(api_request *req, api_reply *reply);
+void handle_container_unpause(api_request *req, api_reply *reply);
+void handle_container_remove(api_request *req, api_reply *reply);
+void handle_container_wait(api_request *req, api_reply *reply);
+void handle_container_rename(api_request *req, api_reply *reply);
+/* container_logs.c */
+void handle_container_logs(api_request *req, api_reply *reply);
 /* metrics.c */
 void handle_metrics(api_request *req, api_reply *reply);
 

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "server/engine/exits.h"
+#include "server/engine/reconcile.h"
 #include "server/image/layer_store.h"
 #include "server/runtime/runtime_probe.h"
 #include "util/cleanup.h"
@@ -64,11 +66,16 @@ int engine_open(const crio_config *cfg, engine **out, crio_err **err)
   e->overlay_root = path_join(cfg->root, "overlay");
   e->upload_dir = path_join(e->overlay_root, "staging");
   pthread_mutex_init(&e->image_lock, NULL);
-  if (engine_reconcile_layers(e, err) < 0) {
+  pthread_mutex_init(&e->ctr_lock, NULL);
+  pthread_cond_init(&e->exit_cond, NULL);
+  e->inotify_fd = e->exits_stop_fd[0] = e->exits_stop_fd[1] = -1;
+  engine_probe_programs(e);
+  /* the exit watcher first, so no exit falls between the scan and the watch */
+  if (engine_reconcile_layers(e, err) < 0 || exits_start(e, err) < 0 ||
+      engine_reconcile(e, err) < 0) {
     engine_close(e);
     return -1;
   }
-  engine_probe_programs(e);
   *out = e;
   return 0;
 }
@@ -77,6 +84,7 @@ void engine_close(engine *e)
 {
   if (!e)
     return;
+  exits_stop(e);
   store_close(e->store);
   config_free(e->cfg);
   free(e->db_path);
@@ -87,6 +95,8 @@ void engine_close(engine *e)
   free(e->overlay_root);
   free(e->upload_dir);
   pthread_mutex_destroy(&e->image_lock);
+  pthread_mutex_destroy(&e->ctr_lock);
+  pthread_cond_destroy(&e->exit_cond);
   pthread_rwlock_destroy(&e->lock);
   free(e);
 }

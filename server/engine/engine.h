@@ -229,4 +229,202 @@ typedef struct engine_history {
 int engine_image_history(engine *e, const char *name, engine_history *out, crio_err **err);
 void engine_history_clear(engine_history *h);
 
+/* ---- pods and containers ------------------------------------------------ */
+
+/* Parallel key and value lists (labels, annotations). */
+typedef struct engine_kv {
+  engine_strv keys;
+  engine_strv values;
+} engine_kv;
+void engine_kv_clear(engine_kv *kv);
+void engine_kv_set(engine_kv *kv, const char *key, const char *value);
+
+typedef struct engine_port {
+  char *host_ip;
+  int host_port;
+  int container_port;
+  char *protocol;           /* tcp, udp, sctp */
+} engine_port;
+
+typedef struct engine_pod_spec {
+  char *name;               /* NULL: generated */
+  char *namespace;
+  char *uid;
+  uint32_t attempt;
+  char *hostname;           /* NULL: the name */
+  engine_kv labels;
+  engine_kv annotations;
+  char *log_directory;
+  char *cgroup_parent;
+  bool host_network;
+  bool host_ipc;
+  bool host_pid;
+  engine_strv dns_servers;
+  engine_strv dns_searches;
+  engine_strv dns_options;
+  engine_port *ports;
+  size_t n_ports;
+} engine_pod_spec;
+void engine_pod_spec_clear(engine_pod_spec *s);
+
+typedef struct engine_pod {
+  char *id;
+  engine_pod_spec spec;     /* name, hostname, cgroup_parent and log_directory filled in */
+  char *state;              /* READY, NOTREADY */
+  int64_t created_ns;
+  char *netns;              /* pinned namespace paths, NULL when the host's */
+  char *ipcns;
+  char *utsns;
+  engine_strv ips;
+  engine_strv containers;   /* IDs */
+} engine_pod;
+void engine_pod_clear(engine_pod *p);
+
+typedef struct engine_pods {
+  engine_pod *items;
+  size_t n;
+} engine_pods;
+void engine_pods_clear(engine_pods *l);
+
+typedef struct engine_mount {
+  char *type;               /* bind, tmpfs */
+  char *source;
+  char *destination;
+  engine_strv options;
+} engine_mount;
+
+typedef struct engine_device {
+  char *host_path;
+  char *container_path;
+  char *permissions;
+} engine_device;
+
+typedef struct engine_resources {
+  int64_t cpu_shares;       /* 0: unset, for every field */
+  int64_t cpu_quota;
+  int64_t cpu_period;
+  char *cpuset_cpus;
+  char *cpuset_mems;
+  int64_t memory_limit;
+  int64_t pids_limit;
+  int64_t oom_score_adj;
+  bool has_oom_score_adj;
+} engine_resources;
+
+typedef struct engine_security {
+  bool privileged;
+  bool readonly_rootfs;
+  bool no_new_privileges;
+  engine_strv cap_add;
+  engine_strv cap_drop;
+  int64_t *supplemental_groups;
+  size_t n_supplemental_groups;
+  engine_strv masked_paths;     /* n == 0: the defaults */
+  engine_strv readonly_paths;
+} engine_security;
+
+typedef struct engine_container_spec {
+  char *name;               /* NULL: generated */
+  char *pod;                /* ID or name; NULL: a pod of its own */
+  char *image;
+  engine_strv entrypoint;   /* replaces the image's when non-empty... */
+  bool has_entrypoint;      /* ...or when set, even empty */
+  engine_strv command;
+  bool has_command;
+  engine_strv env;
+  char *working_dir;
+  char *user;
+  engine_mount *mounts;
+  size_t n_mounts;
+  engine_device *devices;
+  size_t n_devices;
+  engine_kv labels;
+  engine_kv annotations;
+  bool tty;
+  bool stdin_open;
+  engine_resources resources;
+  engine_security security;
+  engine_port *ports;
+  size_t n_ports;
+  char *log_path;
+  char *runtime_handler;
+  char *stop_signal;
+} engine_container_spec;
+void engine_container_spec_clear(engine_container_spec *s);
+
+typedef struct engine_container {
+  char *id;
+  engine_container_spec spec;  /* as given, name and pod (its ID) filled in */
+  char *image_id;
+  engine_strv command;         /* what runs: entrypoint + command */
+  char *state;                 /* created, running, paused, exited, unknown */
+  int pid;
+  int exit_code;
+  bool oom_killed;
+  char *reason;
+  char *message;
+  int64_t created_ns;
+  int64_t started_ns;
+  int64_t finished_ns;
+  char *log_path;              /* absolute */
+  char *runtime_handler;
+  int64_t size_rw;             /* -1 unless asked for */
+} engine_container;
+void engine_container_clear(engine_container *c);
+
+typedef struct engine_containers {
+  engine_container *items;
+  size_t n;
+} engine_containers;
+void engine_containers_clear(engine_containers *l);
+
+typedef struct engine_filter {
+  char *const *filters;     /* KEY=VALUE, as the list call documents */
+  size_t n_filters;
+} engine_filter;
+
+int engine_pod_create(engine *e, const engine_pod_spec *spec, engine_pod *out, crio_err **err);
+int engine_pod_get(engine *e, const char *ref, engine_pod *out, crio_err **err);
+/* filters: id=, name=, state=, label=K[=V], namespace= */
+int engine_pod_list(engine *e, const engine_filter *f, engine_pods *out, crio_err **err);
+int engine_pod_stop(engine *e, const char *ref, int timeout_s, crio_err **err);
+int engine_pod_remove(engine *e, const char *ref, bool force, char **id_out, crio_err **err);
+
+int engine_container_create(engine *e, const engine_container_spec *spec, engine_container *out,
+                            crio_err **err);
+int engine_container_get(engine *e, const char *ref, engine_container *out, crio_err **err);
+/* filters: id=, name=, pod=, status=, label=K[=V], ancestor=, exited= */
+int engine_container_list(engine *e, bool all, bool size, const engine_filter *f,
+                          engine_containers *out, crio_err **err);
+int engine_container_start(engine *e, const char *ref, crio_err **err);
+int engine_container_stop(engine *e, const char *ref, int timeout_s, crio_err **err);
+int engine_container_kill(engine *e, const char *ref, const char *signal, crio_err **err);
+int engine_container_pause(engine *e, const char *ref, crio_err **err);
+int engine_container_unpause(engine *e, const char *ref, crio_err **err);
+int engine_container_remove(engine *e, const char *ref, bool force, char **id_out,
+                            crio_err **err);
+/* Blocks until the container has exited. */
+int engine_container_wait(engine *e, const char *ref, int *exit_code, bool *oom_killed,
+                          crio_err **err);
+int engine_container_rename(engine *e, const char *ref, const char *name, crio_err **err);
+
+typedef struct engine_log_line {
+  const char *time;         /* RFC 3339 with nanoseconds */
+  const char *stream;       /* stdout, stderr */
+  const char *text;         /* with its newline, unless the last partial line */
+  size_t len;
+} engine_log_line;
+
+typedef struct engine_log_opts {
+  bool follow;
+  int64_t since_ns;         /* 0: all */
+  int64_t tail;             /* -1: all */
+} engine_log_opts;
+
+/* Calls fn for each line (partial lines joined); with follow, keeps going
+ * until the container has exited and its log is read, or fn returns < 0. */
+int engine_container_logs(engine *e, const char *ref, const engine_log_opts *o,
+                          int (*fn)(const engine_log_line *l, void *data), void *data,
+                          crio_err **err);
+
 #endif

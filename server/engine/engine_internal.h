@@ -19,6 +19,13 @@ struct engine {
   char *conmon_version;
   /* ROOT/overlay: the layer store and container rootfs directories */
   char *overlay_root;
+  /* serializes container state changes; exit_cond wakes waiters on exits */
+  pthread_mutex_t ctr_lock;
+  pthread_cond_t exit_cond;
+  int inotify_fd;
+  int exits_stop_fd[2];
+  pthread_t exits_thread;
+  bool exits_running;
   /* request bodies and archives being loaded: overlay_root/staging */
   char *upload_dir;
   /* held while layers are committed to or removed from the layer store
