@@ -10,34 +10,48 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-static int pull_run(kpod_ctx *ctx, const kpod_args *args, crio_err **err)
+int kpod_image_pull(kpod_ctx *ctx, const char *ref, json_t *body, int quiet, const char *query,
+                    char **id, crio_err **err)
 {
-  const char *ref = args->positional[0];
-  _cleanup_json_ json_t *body = NULL;
-  int r = kpod_credentials_body(ctx, args, &body, err);
-  if (r < 0)
-    return r;
   _cleanup_strbuf_ strbuf path = STRBUF_INIT;
   kpod_query_add(&path, "reference", ref);
-  if (kpod_args_string(args, "tls-verify"))
-    kpod_query_add(&path, "tls_verify", kpod_args_bool(args, "tls-verify") ? "true" : "false");
-  if (kpod_args_string(args, "platform"))
-    kpod_query_add(&path, "platform", kpod_args_string(args, "platform"));
+  if (query)
+    strbuf_printf(&path, "&%s", query);
   _cleanup_free_ char *url = xasprintf("/v1/images/pull%s", path.data);
   kpod_client *c;
-  r = kpod_ctx_client(ctx, &c, err);
+  int r = kpod_ctx_client(ctx, &c, err);
   if (r < 0)
     return r;
   _cleanup_kpod_progress_ kpod_progress p = { 0 };
-  kpod_progress_init(&p, ctx->errout, isatty(fileno(ctx->errout)), kpod_args_bool(args, "quiet"),
-                     1);
+  kpod_progress_init(&p, ctx->errout, isatty(fileno(ctx->errout)), quiet, 1);
   r = kpod_client_stream(c, "POST", url, body, kpod_progress_event, &p, err);
   if (r == 0)
     r = kpod_progress_finish(&p, "pull", err);
   if (r < 0)
     return r;
-  if (p.id && *p.id)
-    fprintf(ctx->out, "%s\n", p.id);
+  if (id)
+    *id = xstrdup(p.id && *p.id ? p.id : NULL);
+  return 0;
+}
+
+static int pull_run(kpod_ctx *ctx, const kpod_args *args, crio_err **err)
+{
+  _cleanup_json_ json_t *body = NULL;
+  int r = kpod_credentials_body(ctx, args, &body, err);
+  if (r < 0)
+    return r;
+  _cleanup_strbuf_ strbuf q = STRBUF_INIT;
+  if (kpod_args_string(args, "tls-verify"))
+    kpod_query_add(&q, "tls_verify", kpod_args_bool(args, "tls-verify") ? "true" : "false");
+  if (kpod_args_string(args, "platform"))
+    kpod_query_add(&q, "platform", kpod_args_string(args, "platform"));
+  _cleanup_free_ char *id = NULL;
+  r = kpod_image_pull(ctx, args->positional[0], body, kpod_args_bool(args, "quiet"),
+                      q.len ? q.data + 1 : NULL, &id, err);
+  if (r < 0)
+    return r;
+  if (id)
+    fprintf(ctx->out, "%s\n", id);
   return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "command.h"
 #include "report.h"
 #include "util/strbuf.h"
 
@@ -44,5 +45,12 @@ extern const kpod_column kpod_history_columns[];
 /* s cut to max bytes (at a character boundary) ending with "...", as
  * podman cuts CREATED BY; s itself when it fits. */
 char *kpod_truncate(const char *s, size_t max);
+
+/* Pull ref (POST /v1/images/pull), its progress on ctx->errout as `kpod pull`
+ * shows it (nothing with quiet). body: the Credentials, or NULL; query:
+ * more "key=value&..." for the URL, or NULL. *id (optional) gets the
+ * image's ID, NULL when the daemon sent none. Used by pull, create and run. */
+int kpod_image_pull(kpod_ctx *ctx, const char *ref, json_t *body, int quiet, const char *query,
+                    char **id, crio_err **err);
 
 #endif

@@ -82,6 +82,11 @@ typedef struct kpod_spec_env {
 int kpod_container_spec(const kpod_args *args, const kpod_spec_env *env, json_t **spec,
                         crio_err **err);
 
+/* What create and run share: check --pull, build the spec (from environ and
+ * the working directory), pull the image as --pull says, POST
+ * /v1/containers. *id gets the new container's ID. */
+int kpod_container_create(kpod_ctx *ctx, const kpod_args *args, char **id, crio_err **err);
+
 /* The options that create and run share (run adds --detach and --rm). */
 #define KPOD_CREATE_FLAGS                                                                       \
   { "annotation", 0, KPOD_FLAG_STRING_ARRAY, "stringArray",                                    \

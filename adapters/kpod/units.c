@@ -1,6 +1,7 @@
 #include "units.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 
 #define NS_PER_SEC INT64_C(1000000000)

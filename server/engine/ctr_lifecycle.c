@@ -110,9 +110,10 @@ static int start_created(engine *e, ctr_handle *h, crio_err **err)
 {
   /* under ctr_lock, so an immediate exit is recorded after RUNNING */
   pthread_mutex_lock(&e->ctr_lock);
+  int64_t started = now_ns();  /* before: a quick process exits before start returns */
   int r = runtime_start(&h->rt, h->row->id, err);
   if (r == 0)
-    r = set_state(e, h->row, STORE_CTR_RUNNING, "start", now_ns(), err);
+    r = set_state(e, h->row, STORE_CTR_RUNNING, "start", started, err);
   pthread_mutex_unlock(&e->ctr_lock);
   return r < 0 ? crio_err_wrap(err, "start container %s", h->row->name) : 0;
 }

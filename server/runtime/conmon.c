@@ -85,10 +85,16 @@ static void conmon_argv(const conmon_create_opts *o, const char *pidfile, const 
   const char *pairs[][2] = {
     { "-c", o->id }, { "-u", o->id }, { "-n", o->name ? o->name : o->id },
     { "-r", o->runtime_path }, { "-b", o->bundle }, { "-p", pidfile }, { "-P", conmon_pidfile },
-    { "--exit-dir", o->exit_dir }, { "--persist-dir", o->persist_dir }, { "-l", o->log_path },
+    { "--exit-dir", o->exit_dir }, { "--persist-dir", o->persist_dir },
     { "--socket-dir-path", o->socket_dir }, { "--log-level", o->log_level },
   };
   arg(b, "--api-version");
+  /* -l is required; "DRIVER:PATH" keeps a ':' in the path from being read
+   * as a driver name */
+  if (o->log_path && o->log_path[0])
+    arg2(b, "-l", xasprintf("k8s-file:%s", o->log_path));
+  else
+    arg2(b, "-l", xstrdup("none"));
   for (size_t i = 0; i < ARRAY_SIZE(pairs); i++)
     if (pairs[i][1] && pairs[i][1][0]) {
       arg(b, pairs[i][0]);
@@ -301,11 +307,8 @@ static int check_opts(const conmon_create_opts *o, crio_err **err)
     return crio_err_set(err, CRIO_E_INVALID, "conmon for container %s: id, bundle, an absolute "
                         "runtime path, exit and socket directories are required",
                         o->id ? o->id : "(none)");
-  _cleanup_free_ char *sock = conmon_attach_socket_path(o->socket_dir, o->id);
-  if (!sock)
-    return crio_err_set(err, CRIO_E_INVALID, "attach socket %s/%s/attach is longer than a unix "
-                        "socket path may be (107 bytes): use a shorter socket directory",
-                        o->socket_dir, o->id);
+  /* conmon binds the attach socket through /proc/self/fd, so a long socket
+   * directory is fine for it; clients connect the same way */
   return 0;
 }
 

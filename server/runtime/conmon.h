@@ -14,8 +14,11 @@
  * - BUNDLE/attach (a SOCK_SEQPACKET socket), BUNDLE/ctl and BUNDLE/winsz
  *   (FIFOs: resize, log reopen), and the symlink SOCKET_DIR/<id> -> BUNDLE,
  *   so a client connects to SOCKET_DIR/<id>/attach whatever the bundle's path
- *   length. That path must fit sun_path (107 bytes): it is checked before
- *   conmon runs. conmon leaves the symlink behind: conmon_cleanup() removes it.
+ *   length. conmon binds through /proc/self/fd/N/attach (N an O_PATH
+ *   descriptor of SOCKET_DIR/<id>), so any socket directory works for it; a
+ *   client whose SOCKET_DIR/<id>/attach exceeds sun_path (107 bytes) must
+ *   connect the same way. conmon leaves the symlink behind after the
+ *   container exits: conmon_cleanup() removes it.
  *
  * Cgroups: conmon stays in the daemon's cgroup (the container itself goes to
  * the spec's cgroupsPath). It waits on _OCI_STARTPIPE before forking, which
@@ -45,7 +48,7 @@ typedef struct conmon_create_opts {
   const char *conmon_pidfile;  /* the monitor's pid; NULL: BUNDLE/conmon.pid */
   const char *exit_dir;        /* required */
   const char *persist_dir;     /* NULL: no exit/oom files there */
-  const char *log_path;        /* the CRI log (k8s-file); NULL: none */
+  const char *log_path;        /* the CRI log (k8s-file); NULL: no log ("-l none") */
   int64_t log_size_max;        /* bytes, > 0 to rotate; else unlimited */
   const char *socket_dir;      /* required: the attach socket's symlink goes here */
   bool terminal;               /* a pty instead of pipes */
@@ -62,7 +65,8 @@ typedef struct conmon_create_opts {
  * container force-deleted. */
 int conmon_create_container(const conmon_create_opts *o, pid_t *container_pid, crio_err **err);
 
-/* SOCKET_DIR/<id>/attach; NULL when it does not fit a unix socket address. */
+/* SOCKET_DIR/<id>/attach; NULL when it does not fit a unix socket address
+ * (connect through /proc/self/fd then, see above). */
 char *conmon_attach_socket_path(const char *socket_dir, const char *id);
 
 /* Removes what conmon leaves after the container is gone: the socket
