@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "command.h"
+#include "container.h"
 #include "format.h"
 #include "image.h"
 #include "jsonutil.h"
@@ -9,8 +10,8 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-/* A kind of object that inspect can look up; containers and pods join this
- * table when the API serves them. */
+/* A kind of object that inspect can look up, in the order --type all tries
+ * them (podman's: containers, then images, then pods). */
 typedef struct inspect_kind {
   const char *type;
   char *(*path)(const char *name);
@@ -21,8 +22,20 @@ static char *image_inspect_path(const char *name)
   return kpod_image_path(name, NULL);
 }
 
+static char *container_inspect_path(const char *name)
+{
+  return kpod_object_path("containers", name, NULL);
+}
+
+static char *pod_inspect_path(const char *name)
+{
+  return kpod_object_path("pods", name, NULL);
+}
+
 static const inspect_kind inspect_kinds[] = {
+  { "container", container_inspect_path },
   { "image", image_inspect_path },
+  { "pod", pod_inspect_path },
 };
 
 static int inspect_check_type(const char *type, crio_err **err)
@@ -32,8 +45,8 @@ static int inspect_check_type(const char *type, crio_err **err)
   for (size_t i = 0; i < ARRAY_SIZE(inspect_kinds); i++)
     if (strcmp(type, inspect_kinds[i].type) == 0)
       return 0;
-  return crio_err_set(err, CRIO_E_INVALID, "invalid type \"%s\": must be \"image\" or \"all\"",
-                      type);
+  return crio_err_set(err, CRIO_E_INVALID, "invalid type \"%s\": must be \"container\", "
+                      "\"image\", \"pod\" or \"all\"", type);
 }
 
 /* name as an object of type ("all": the first kind that has it). */
@@ -74,29 +87,26 @@ static int inspect_print(kpod_ctx *ctx, const char *format, json_t *found, crio_
   return 0;
 }
 
-static int inspect_run(kpod_ctx *ctx, const kpod_args *args, crio_err **err)
+int kpod_inspect_objects(kpod_ctx *ctx, const char *type, const char *format,
+                         const char *const *names, size_t n, crio_err **err)
 {
-  const char *format = kpod_args_string(args, "format");
-  const char *type = kpod_args_string(args, "type");
-  type = type ? type : "all";
   int r = inspect_check_type(type, err);
   if (r == 0)
     r = kpod_format_check(format, err);
-  if (r < 0)
-    return r;
   kpod_client *c;
-  r = kpod_ctx_client(ctx, &c, err);
+  if (r == 0)
+    r = kpod_ctx_client(ctx, &c, err);
   if (r < 0)
     return r;
   _cleanup_json_ json_t *found = json_array();
   _cleanup_strbuf_ strbuf errors = STRBUF_INIT;
   _cleanup_err_ crio_err *last = NULL;
-  for (size_t i = 0; i < args->npositional; i++) {
+  for (size_t i = 0; i < n; i++) {
     json_t *obj = NULL;
     if (last) /* as podman: every failure is reported after the output */
       strbuf_printf(&errors, "Error: %s\n", last->message);
     crio_err_free(steal_pointer(&last));
-    if (inspect_one(c, type, args->positional[i], &obj, &last) == 0)
+    if (inspect_one(c, type, names[i], &obj, &last) == 0)
       json_array_append_new(found, obj);
     else if (obj)
       json_decref(obj);
@@ -112,10 +122,18 @@ static int inspect_run(kpod_ctx *ctx, const kpod_args *args, crio_err **err)
   return crio_err_set(err, last->code, "%s", last->message);
 }
 
+static int inspect_run(kpod_ctx *ctx, const kpod_args *args, crio_err **err)
+{
+  const char *type = kpod_args_string(args, "type");
+  return kpod_inspect_objects(ctx, type ? type : "all", kpod_args_string(args, "format"),
+                              args->positional, args->npositional, err);
+}
+
 static const kpod_flag inspect_flags[] = {
   { "format", 'f', KPOD_FLAG_STRING, "string",
     "Format the output to a Go template or json" },
-  { "type", 't', KPOD_FLAG_STRING, "string", "Specify inspect-object type (\"image\" or \"all\")" },
+  { "type", 't', KPOD_FLAG_STRING, "string",
+    "Specify inspect-object type (\"container\", \"image\", \"pod\" or \"all\")" },
   { NULL, 0, 0, NULL, NULL },
 };
 
@@ -123,9 +141,13 @@ const kpod_cmd kpod_cmd_inspect = {
   .name = "inspect",
   .summary = "Display the configuration of object denoted by ID",
   .usage = "[options] NAME [NAME...]",
-  .description = "Displays the low-level information of images (GET /v1/images/{name}) as a\n"
-                 "JSON array, or each object through a Go template with --format.",
-  .examples = "kpod inspect alpine\n"
+  .description = "Displays the low-level information of containers, images and pods (GET\n"
+                 "/v1/containers/{id}, /v1/images/{name}, /v1/pods/{id}) as a JSON array, or\n"
+                 "each object through a Go template with --format. Without --type a name is\n"
+                 "looked up as a container, then as an image, then as a pod.",
+  .examples = "kpod inspect mywebserver\n"
+              "kpod inspect --format \"{{.State}} {{.ExitCode}}\" mywebserver\n"
+              "kpod inspect alpine\n"
               "kpod inspect --format \"{{.Id}} {{.Size}}\" alpine busybox\n"
               "kpod inspect --type image --format \"{{json .RepoTags}}\" alpine",
   .flags = inspect_flags,

@@ -69,4 +69,11 @@ int kpod_container_wait(kpod_ctx *ctx, const char *id, int *exit_code, crio_err 
  * the exit status, or a negative code. */
 int kpod_container_follow(kpod_ctx *ctx, const char *id, int rm, crio_err **err);
 
+/* `kpod inspect`: each name looked up as type ("container", "image", "pod",
+ * or "all": a container, else an image, else a pod) and printed as a JSON
+ * array, or through format once per object. Names not found are reported
+ * after the output. */
+int kpod_inspect_objects(kpod_ctx *ctx, const char *type, const char *format,
+                         const char *const *names, size_t n, crio_err **err);
+
 #endif

@@ -85,7 +85,7 @@ void kpod_help_command(FILE *f, const kpod_cmd *cmd, const char *path)
   help_indented(f, cmd->description ? cmd->description : cmd->summary);
   fprintf(f, "\nUsage:\n  kpod %s %s\n", path, cmd->usage ? cmd->usage : "[options]");
   if (cmd->aliases) { /* cobra's "ps, ls, list" */
-    fprintf(f, "\nAliases:\n  %s", cmd->name);
+    fprintf(f, "\nAliases:\n  %s, ", cmd->name);
     for (const char *a = cmd->aliases; *a; a++)
       fputs(*a == ' ' ? ", " : (char[]) { *a, 0 }, f);
     fputc('\n', f);

@@ -3,6 +3,7 @@
 #include "server/api/json_util.h"
 #include "server/api/stream.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,13 +26,14 @@ static int parse_since(const char *v, int64_t *out, crio_err **err)
     return 0;
   }
   if (end != v && !*end && n >= 0) {
-    *out = (int64_t) (n * 1e9);
+    *out = n >= 9.2e9 ? INT64_MAX : (int64_t) (n * 1e9);
     return 0;
   }
   struct tm tm = { 0 };
   const char *p = strptime(v, "%Y-%m-%dT%H:%M:%S", &tm);
   if (p && (*p == 'Z' || *p == '.' || *p == '+' || *p == '\0')) {
-    *out = (int64_t) timegm(&tm) * 1000000000LL;
+    time_t t = timegm(&tm);
+    *out = t > INT64_MAX / 1000000000LL ? INT64_MAX : (int64_t) t * 1000000000LL;
     return 0;
   }
   return crio_err_set(err, CRIO_E_INVALID,

@@ -100,6 +100,8 @@ void ctr_cleanup(engine *e, const char *id, const char *handler)
   _cleanup_free_ char *run = ctr_run_dir(e, id);
   _cleanup_free_ char *exits = exits_dir(e);
   _cleanup_free_ char *exit_file = path_join(exits, id);
+  _cleanup_free_ char *sockets = attach_dir(e);
+  conmon_cleanup(sockets, id, NULL);
   rm_rf_at(dir, NULL);
   rm_rf_at(run, NULL);
   unlink(exit_file);

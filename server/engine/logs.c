@@ -127,6 +127,22 @@ static int read_more(log_reader *r, FILE *f, strbuf *partial)
   return 0;
 }
 
+/* The last records of an exited container may be partial (no newline). */
+static int flush_pending(log_reader *r)
+{
+  for (int i = 0; i < 2; i++) {
+    log_record *p = &r->pending[i];
+    int rc = p->time ? emit(r, p) : 0;
+    free(p->time);
+    free(p->stream);
+    strbuf_free(&p->text);
+    memset(p, 0, sizeof *p);
+    if (rc < 0)
+      return rc;
+  }
+  return 0;
+}
+
 static bool container_done(engine *e, const char *id)
 {
   store_container *c = NULL;
@@ -171,17 +187,20 @@ int engine_container_logs(engine *e, const char *ref, const engine_log_opts *o,
   if (o->tail >= 0)
     r.tail = xzalloc(((size_t) o->tail + 1) * sizeof *r.tail);
   _cleanup_strbuf_ strbuf partial = STRBUF_INIT;
+  bool done = container_done(e, id);  /* before reading: all it wrote is then in the file */
   int rc = f ? read_more(&r, f, &partial) : 0;
+  if (rc == 0 && done)
+    rc = flush_pending(&r);
   if (r.tail)
     flush_tail(&r);
-  while (rc == 0 && !r.stopped && o->follow) {
-    bool done = container_done(e, id);
+  while (rc == 0 && !r.stopped && o->follow && !done) {
+    exits_wait(e, 100);
+    done = container_done(e, id);
     if (!f)
       f = fopen(path, "re");  /* conmon creates it when the container starts */
     rc = f ? read_more(&r, f, &partial) : 0;
-    if (done)
-      break;
-    exits_wait(e, 100);
+    if (rc == 0 && done)
+      rc = flush_pending(&r);
   }
   for (int i = 0; i < 2; i++) {
     free(r.pending[i].time);

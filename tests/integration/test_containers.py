@@ -171,3 +171,22 @@ def test_missing_executable_fails_start_with_runtime_message(d, registry):
     else:
         msg = c.json()["error"]["message"]
     assert "no such file" in msg.lower() or "not found" in msg.lower(), msg
+
+
+def test_logs_follow_tail_since_and_partial_lines(d, registry):
+    cid = run(d, registry, ["sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done; "
+                                        "printf partial"])
+    followed = logs(d, cid, follow="true")  # returns once the container has exited
+    assert [l["log"] for l in followed] == ["line1\n", "line2\n", "line3\n", "partial"]
+    assert inspect(d, cid)["state"] == "exited"
+    assert [l["log"] for l in logs(d, cid, tail=2)] == ["line3\n", "partial"]
+    assert logs(d, cid, tail=0) == []
+    assert logs(d, cid, since="2999-01-01T00:00:00Z") == []
+    assert len(logs(d, cid, since="1h")) == 4
+    r = d.request("GET", f"/v1/containers/{cid}/logs?since=yesterday")
+    assert r.status == 400
+
+
+def test_created_container_has_empty_logs(d, registry):
+    c = create(d, registry, ["true"]).json()
+    assert logs(d, c["id"]) == []

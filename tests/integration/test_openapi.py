@@ -124,18 +124,58 @@ def contract(tmp_path_factory, registry):
             "registry": registry.addr, "username": "u", "password": "p", "auth_file": auth}),
         ("POST", "/v1/auth/logout"): lambda c: c.request("POST", "/v1/auth/logout", body={
             "registry": registry.addr, "auth_file": auth}),
+        ("POST", "/v1/pods"): lambda c: c.request("POST", "/v1/pods", body={
+            "name": "contract-pod", "labels": {"a": "b"}, "ports": [{"container_port": 80}]}),
+        ("GET", "/v1/pods"): lambda c: c.request("GET", "/v1/pods"),
+        ("GET", "/v1/pods/{id}"): lambda c: c.request("GET", "/v1/pods/contract-pod"),
+        ("POST", "/v1/pods/{id}/stop"): lambda c: c.request("POST", "/v1/pods/contract-pod/stop"),
+        ("DELETE", "/v1/pods/{id}"): lambda c: c.request("DELETE", "/v1/pods/contract-pod?force=true"),
+        ("POST", "/v1/containers"): lambda c: c.request("POST", "/v1/containers", body={
+            "image": name, "name": "contract", "command": ["sh", "-c", "echo hi; sleep 1000"],
+            "env": ["A=1"], "labels": {"k": "v"}, "resources": {"memory_limit": 67108864},
+            "security": {"cap_drop": ["NET_RAW"]}, "mounts": [{"type": "tmpfs",
+                                                               "destination": "/scratch"}]}),
+        ("GET", "/v1/containers"): lambda c: c.request("GET", "/v1/containers?all=true&size=true"),
+        ("GET", "/v1/containers/{id}"): lambda c: c.request("GET", "/v1/containers/contract"),
+        ("POST", "/v1/containers/{id}/start"): lambda c: c.request(
+            "POST", "/v1/containers/contract/start"),
+        ("POST", "/v1/containers/{id}/pause"): lambda c: c.request(
+            "POST", "/v1/containers/contract/pause"),
+        ("POST", "/v1/containers/{id}/unpause"): lambda c: c.request(
+            "POST", "/v1/containers/contract/unpause"),
+        ("GET", "/v1/containers/{id}/logs"): lambda c: c.request(
+            "GET", "/v1/containers/contract/logs?tail=5"),
+        ("POST", "/v1/containers/{id}/rename"): lambda c: c.request(
+            "POST", "/v1/containers/contract/rename?name=contract2"),
+        ("POST", "/v1/containers/{id}/kill"): lambda c: c.request(
+            "POST", "/v1/containers/contract2/kill?signal=SIGKILL"),
+        ("POST", "/v1/containers/{id}/wait"): lambda c: c.request(
+            "POST", "/v1/containers/contract2/wait"),
+        ("POST", "/v1/containers/{id}/stop"): lambda c: c.request(
+            "POST", "/v1/containers/contract2/stop"),
+        ("DELETE", "/v1/containers/{id}"): lambda c: c.request(
+            "DELETE", "/v1/containers/contract2"),
     }
     yield d, examples
     d.stop()
 
 
-ORDER = ["/v1/images/{name}/tag", "/v1/images/{name}/save", "/v1/auth/login"]
+ORDER = [
+    ("POST", "/v1/images/{name}/tag"), ("GET", "/v1/images/{name}/save"),
+    ("POST", "/v1/auth/login"), ("POST", "/v1/pods"), ("GET", "/v1/pods/{id}"),
+    ("POST", "/v1/pods/{id}/stop"), ("POST", "/v1/containers"),
+    ("POST", "/v1/containers/{id}/start"), ("GET", "/v1/containers/{id}"),
+    ("POST", "/v1/containers/{id}/pause"), ("POST", "/v1/containers/{id}/unpause"),
+    ("GET", "/v1/containers/{id}/logs"), ("POST", "/v1/containers/{id}/rename"),
+    ("POST", "/v1/containers/{id}/kill"), ("POST", "/v1/containers/{id}/wait"),
+    ("POST", "/v1/containers/{id}/stop"), ("DELETE", "/v1/containers/{id}"),
+]
 
 
 def route_order(route):
-    """Routes that others depend on run first (tag before delete, save before
-    load, login before logout)."""
-    return (0 if route[1] in ORDER else 1, route)
+    """Routes that others depend on run first, in the order of a life (tag
+    before delete, save before load, create before start before remove)."""
+    return (ORDER.index(route) if route in ORDER else len(ORDER), route)
 
 
 @pytest.mark.parametrize("method,path", sorted(spec_routes(), key=route_order))

@@ -21,6 +21,7 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
+/* A list valid in the enclosing block (a compound literal). */
 #define STRV(...) ((oci_strv){ (char *const[]){ __VA_ARGS__ }, sizeof((char *const[]){ __VA_ARGS__ }) / sizeof(char *) })
 
 static oci_spec_input minimal_input(void)
@@ -100,24 +101,25 @@ static json_int_t int_at(json_t *j, const char *path)
   return json_integer_value(v);
 }
 
-static void test_representative_spec(void **state)
+/* A container of a pod: user, terminal, pod files and namespaces, limits. */
+static json_t *representative_spec(void)
 {
-  (void) state;
-  gid_t gids[] = { 10, 29 };
-  oci_mount_input mounts[] = {
-    { .type = "bind", .source = "/srv/data", .destination = "/data", .options = STRV("ro") },
-    { .type = "tmpfs", .destination = "/scratch", .options = STRV("size=16m", "mode=1777") },
+  static gid_t gids[] = { 10, 29 };
+  static char *const ro[] = { "ro" }, *const tmpfs_opts[] = { "size=16m", "mode=1777" };
+  static oci_mount_input mounts[] = {
+    { .type = "bind", .source = "/srv/data", .destination = "/data", .options = { ro, 1 } },
+    { .type = "tmpfs", .destination = "/scratch", .options = { tmpfs_opts, 2 } },
   };
+  static char *const env[] = { "PATH=/usr/bin:/bin", "HOME=/home/alice" };
+  static char *const sysctl_k[] = { "net.ipv4.ip_forward" }, *const sysctl_v[] = { "1" };
+  static char *const ann_k[] = { "io.kubernetes.pod.name" }, *const ann_v[] = { "pod-a" };
   oci_spec_input in = minimal_input();
-  in.readonly_rootfs = true;
-  in.terminal = true;
-  in.env = STRV("PATH=/usr/bin:/bin", "HOME=/home/alice");
+  in.readonly_rootfs = in.terminal = in.no_new_privileges = true;
+  in.env = (oci_strv){ env, 2 };
   in.cwd = "/work";
-  in.uid = 1000;
-  in.gid = 1000;
+  in.uid = in.gid = 1000;
   in.additional_gids = gids;
   in.n_additional_gids = 2;
-  in.no_new_privileges = true;
   in.hostname = "pod-a";
   in.shm_path = "/run/crio/pods/p1/shm";
   in.resolv_conf_path = "/run/crio/pods/p1/resolv.conf";
@@ -125,19 +127,23 @@ static void test_representative_spec(void **state)
   in.hostname_path = "/run/crio/pods/p1/hostname";
   in.mounts = mounts;
   in.n_mounts = 2;
-  in.pid_ns = (oci_ns){ OCI_NS_NEW, NULL };
   in.network_ns = (oci_ns){ OCI_NS_PATH, "/run/crio/ns/net/p1" };
   in.ipc_ns = (oci_ns){ OCI_NS_PATH, "/run/crio/ns/ipc/p1" };
   in.uts_ns = (oci_ns){ OCI_NS_HOST, NULL };
   in.cgroups_path = "/crio/pod-p1/c1";
   in.resources = (oci_resources){ .cpu_shares = 512, .cpu_quota = 50000, .cpu_period = 100000,
                                   .cpuset_cpus = "0", .memory_limit = 64 << 20, .pids_limit = 100 };
-  in.sysctls = (oci_kv){ STRV("net.ipv4.ip_forward"), STRV("1") };
-  in.annotations = (oci_kv){ STRV("io.kubernetes.pod.name", "x"), STRV("pod-a", "y") };
-  json_t *s = generate(&in);
+  in.sysctls = (oci_kv){ { sysctl_k, 1 }, { sysctl_v, 1 } };
+  in.annotations = (oci_kv){ { ann_k, 1 }, { ann_v, 1 } };
+  return generate(&in);
+}
 
+static void test_spec_process(void **state)
+{
+  (void) state;
+  json_t *s = representative_spec();
   assert_string_equal(str_at(s, "ociVersion"), "1.0.2");
-  assert_string_equal(str_at(s, "root.path"), in.rootfs);
+  assert_string_equal(str_at(s, "root.path"), "/var/lib/crio/overlay/containers/c1/merged");
   assert_true(json_is_true(path_get(s, "root.readonly")));
   assert_true(json_is_true(path_get(s, "process.terminal")));
   assert_int_equal(json_array_size(path_get(s, "process.args")), 3);
@@ -151,31 +157,40 @@ static void test_representative_spec(void **state)
   assert_string_equal(str_at(s, "hostname"), "pod-a");
   assert_string_equal(json_string_value(json_object_get(json_object_get(s, "annotations"),
                                                         "io.kubernetes.pod.name")), "pod-a");
+  json_decref(s);
+}
 
+static void test_spec_mounts(void **state)
+{
+  (void) state;
+  json_t *s = representative_spec();
   const char *std[] = { "/proc", "/dev", "/dev/pts", "/dev/mqueue", "/sys", "/sys/fs/cgroup" };
   for (size_t i = 0; i < ARRAY_SIZE(std); i++)
     assert_non_null(mount_at(s, std[i]));
   assert_true(array_has(json_object_get(mount_at(s, "/sys"), "options"), "ro"));
   json_t *shm = mount_at(s, "/dev/shm");
   assert_string_equal(str_at(shm, "type"), "bind");
-  assert_string_equal(str_at(shm, "source"), in.shm_path);
+  assert_string_equal(str_at(shm, "source"), "/run/crio/pods/p1/shm");
   json_t *data = mount_at(s, "/data");
   assert_string_equal(str_at(data, "source"), "/srv/data");
-  assert_true(array_has(json_object_get(data, "options"), "rbind"));
-  assert_true(array_has(json_object_get(data, "options"), "rprivate"));
-  assert_true(array_has(json_object_get(data, "options"), "ro"));
+  const char *bind_opts[] = { "rbind", "rprivate", "ro" };
+  for (size_t i = 0; i < ARRAY_SIZE(bind_opts); i++)
+    assert_true(array_has(json_object_get(data, "options"), bind_opts[i]));
   json_t *scratch = mount_at(s, "/scratch");
   assert_string_equal(str_at(scratch, "type"), "tmpfs");
   assert_true(array_has(json_object_get(scratch, "options"), "size=16m"));
-  assert_string_equal(str_at(mount_at(s, "/etc/resolv.conf"), "source"), in.resolv_conf_path);
-  assert_string_equal(str_at(mount_at(s, "/etc/hosts"), "source"), in.hosts_path);
+  assert_string_equal(str_at(mount_at(s, "/etc/resolv.conf"), "source"), "/run/crio/pods/p1/resolv.conf");
+  assert_string_equal(str_at(mount_at(s, "/etc/hosts"), "source"), "/run/crio/pods/p1/hosts");
   assert_true(array_has(json_object_get(mount_at(s, "/etc/hostname"), "options"), "ro"));
+  json_decref(s);
+}
 
-  json_t *ns = path_get(s, "linux.namespaces");
+static void check_namespaces(json_t *s)
+{
   size_t i;
   json_t *n;
   int seen = 0;
-  json_array_foreach(ns, i, n) {
+  json_array_foreach(path_get(s, "linux.namespaces"), i, n) {
     const char *type = str_at(n, "type");
     if (strcmp(type, "network") == 0)
       assert_string_equal(str_at(n, "path"), "/run/crio/ns/net/p1"), seen |= 1;
@@ -189,6 +204,13 @@ static void test_representative_spec(void **state)
       fail_msg("unexpected namespace %s (uts is the host's)", type);
   }
   assert_int_equal(seen, 15);
+}
+
+static void test_spec_linux(void **state)
+{
+  (void) state;
+  json_t *s = representative_spec();
+  check_namespaces(s);
   assert_string_equal(str_at(s, "linux.cgroupsPath"), "/crio/pod-p1/c1");
   assert_int_equal(int_at(s, "linux.resources.cpu.shares"), 512);
   assert_int_equal(int_at(s, "linux.resources.cpu.quota"), 50000);
@@ -518,47 +540,33 @@ static void resolve_fails(const char *rootfs, const char *user, const char *mess
 static void test_resolve_user_forms(void **state)
 {
   user_fixture *f = *state;
-  resolved r = resolve_ok(f->rootfs, "");
-  assert_int_equal(r.uid, 0);
-  assert_int_equal(r.gid, 0);
-  assert_string_equal(r.home, "/root");
-  assert_int_equal(r.n_groups, 0);
-  resolved_free(&r);
-
-  const char *same[] = { "alice", "1000" };
-  for (size_t i = 0; i < 2; i++) {
-    r = resolve_ok(f->rootfs, same[i]);
-    assert_int_equal(r.uid, 1000);
-    assert_int_equal(r.gid, 1000);
-    assert_string_equal(r.home, "/home/alice");
-    assert_int_equal(r.n_groups, 2);
-    assert_int_equal(r.groups[0], 10);
-    assert_int_equal(r.groups[1], 29);
+  const struct {
+    const char *user;
+    uid_t uid;
+    gid_t gid;
+    const char *home;
+    size_t n_groups;
+    gid_t group0;
+  } cases[] = {
+    { "", 0, 0, "/root", 0, 0 },
+    { "alice", 1000, 1000, "/home/alice", 2, 10 },   /* wheel and audio list alice */
+    { "1000", 1000, 1000, "/home/alice", 2, 10 },
+    { "alice:staff", 1000, 50, "/home/alice", 2, 10 },
+    { "1000:29", 1000, 29, "/home/alice", 1, 10 },   /* audio is the primary group now */
+    { "alice:7", 1000, 7, "/home/alice", 2, 10 },
+    { "4242", 4242, 0, "/", 0, 0 },                  /* not in passwd: fine */
+    { "4242:staff", 4242, 50, "/", 0, 0 },
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    resolved r = resolve_ok(f->rootfs, cases[i].user);
+    assert_int_equal(r.uid, cases[i].uid);
+    assert_int_equal(r.gid, cases[i].gid);
+    assert_string_equal(r.home, cases[i].home);
+    assert_int_equal(r.n_groups, cases[i].n_groups);
+    if (r.n_groups)
+      assert_int_equal(r.groups[0], cases[i].group0);
     resolved_free(&r);
   }
-  r = resolve_ok(f->rootfs, "alice:staff");
-  assert_int_equal(r.gid, 50);
-  assert_int_equal(r.n_groups, 2);
-  resolved_free(&r);
-  r = resolve_ok(f->rootfs, "1000:29");
-  assert_int_equal(r.gid, 29);
-  assert_int_equal(r.n_groups, 1);   /* audio is the primary group now */
-  assert_int_equal(r.groups[0], 10);
-  resolved_free(&r);
-  r = resolve_ok(f->rootfs, "4242");
-  assert_int_equal(r.uid, 4242);
-  assert_int_equal(r.gid, 0);
-  assert_string_equal(r.home, "/");
-  assert_int_equal(r.n_groups, 0);
-  resolved_free(&r);
-  r = resolve_ok(f->rootfs, "4242:staff");
-  assert_int_equal(r.uid, 4242);
-  assert_int_equal(r.gid, 50);
-  resolved_free(&r);
-  r = resolve_ok(f->rootfs, "alice:7");
-  assert_int_equal(r.gid, 7);
-  resolved_free(&r);
-
   resolve_fails(f->rootfs, "bob", "user \"bob\" not found in /etc/passwd of the image");
   resolve_fails(f->rootfs, "alice:nogroup", "group \"nogroup\" not found in /etc/group of the image");
   resolve_fails(f->rootfs, "alice:", "user \"alice:\": expected user, user:group, uid or uid:gid");
@@ -621,7 +629,9 @@ static void test_env_merge(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_representative_spec),
+    cmocka_unit_test(test_spec_process),
+    cmocka_unit_test(test_spec_mounts),
+    cmocka_unit_test(test_spec_linux),
     cmocka_unit_test(test_missing_command),
     cmocka_unit_test(test_rlimits_within_host),
     cmocka_unit_test(test_oom_score_adj_clamped),
