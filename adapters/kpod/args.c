@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,7 +180,7 @@ int kpod_args_int(const kpod_args *a, const char *name, long long min, long long
   errno = 0;
   long long v = strtoll(s, &end, 10);
   const char *why = NULL;
-  if (!*s || *end || (min >= 0 && *s == '-') || *s == '+' || *s == ' ')
+  if (!*s || *end || (min >= 0 && (*s == '-' || *s == '+')) || isspace((unsigned char) *s))
     why = "invalid syntax";
   else if (errno == ERANGE || v < min || v > max)
     why = "value out of range";

@@ -19,7 +19,8 @@ static int kill_run(kpod_ctx *ctx, const kpod_args *args, crio_err **err)
 
 static const kpod_flag kill_flags[] = {
   { "all", 'a', KPOD_FLAG_BOOL, NULL, "Signal all running containers" },
-  { "signal", 's', KPOD_FLAG_STRING, "string", "Signal to send to the container (default \"KILL\")" },
+  { "signal", 's', KPOD_FLAG_STRING, "string",
+    "Signal to send to the container (default \"KILL\")" },
   { NULL, 0, 0, NULL, NULL },
 };
 

@@ -30,7 +30,8 @@ static const kpod_flag logs_flags[] = {
   { "follow", 'f', KPOD_FLAG_BOOL, NULL, "Follow log output" },
   { "since", 0, KPOD_FLAG_STRING, "string",
     "Show logs since TIMESTAMP (RFC 3339, Unix seconds, or a duration such as 10m)" },
-  { "tail", 0, KPOD_FLAG_STRING, "int", "Output the specified number of LINES at the end of the logs (default -1: all)" },
+  { "tail", 0, KPOD_FLAG_STRING, "int",
+    "Output the specified number of LINES at the end of the logs (default -1: all)" },
   { "timestamps", 't', KPOD_FLAG_BOOL, NULL, "Output the timestamps in the log" },
   { NULL, 0, 0, NULL, NULL },
 };

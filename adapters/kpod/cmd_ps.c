@@ -132,14 +132,17 @@ static int ps_run(kpod_ctx *ctx, const kpod_args *args, crio_err **err)
 }
 
 static const kpod_flag ps_flags[] = {
-  { "all", 'a', KPOD_FLAG_BOOL, NULL, "Show all the containers, default is only running containers" },
+  { "all", 'a', KPOD_FLAG_BOOL, NULL,
+    "Show all the containers, default is only running containers" },
   { "filter", 'f', KPOD_FLAG_STRING_ARRAY, "stringArray",
     "Filter output based on conditions given (id=, name=, pod=, status=, label=, ancestor=, "
     "exited=)" },
-  { "format", 0, KPOD_FLAG_STRING, "string", "Pretty-print containers to JSON or using a Go template" },
+  { "format", 0, KPOD_FLAG_STRING, "string",
+    "Pretty-print containers to JSON or using a Go template" },
   { "no-trunc", 0, KPOD_FLAG_BOOL, NULL, "Display the extended information" },
   { "noheading", 0, KPOD_FLAG_BOOL, NULL, "Do not print headers" },
-  { "pod", 'p', KPOD_FLAG_BOOL, NULL, "Print the ID and name of the pod the containers are associated with" },
+  { "pod", 'p', KPOD_FLAG_BOOL, NULL,
+    "Print the ID and name of the pod the containers are associated with" },
   { "quiet", 'q', KPOD_FLAG_BOOL, NULL, "Print the numeric IDs of the containers only" },
   { "size", 's', KPOD_FLAG_BOOL, NULL, "Display the total file sizes" },
   { NULL, 0, 0, NULL, NULL },

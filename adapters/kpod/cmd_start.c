@@ -33,7 +33,7 @@ static int start_run(kpod_ctx *ctx, const kpod_args *args, crio_err **err)
 }
 
 static const kpod_flag start_flags[] = {
-  { "all", 0, KPOD_FLAG_BOOL, NULL, "Start all containers regardless of their state or configuration" },
+  { "all", 0, KPOD_FLAG_BOOL, NULL, "Start all created containers" },
   { "attach", 'a', KPOD_FLAG_BOOL, NULL,
     "Print the container's output until it exits, and exit with its exit code" },
   { NULL, 0, 0, NULL, NULL },

@@ -96,6 +96,10 @@ int kpod_each_run(kpod_ctx *ctx, const kpod_args *args, const kpod_each_op *op, 
     _cleanup_json_ json_t *res = NULL;
     _cleanup_err_ crio_err *e = NULL;
     if (kpod_client_request(c, op->method, path, NULL, &res, &e) < 0) {
+      if (e->code == CRIO_E_UNAVAILABLE) { /* no daemon: say it once */
+        kpod_batch_finish(ctx, &b, op->rm_codes);
+        return crio_err_set(err, e->code, "%s", e->message);
+      }
       if (!(ignore && e->code == CRIO_E_NOT_FOUND))
         kpod_batch_fail(&b, e);
       continue;

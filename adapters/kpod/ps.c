@@ -170,7 +170,8 @@ static json_t *ps_row(const json_t *c, const kpod_ps_ctx *pc)
   ps_row_times(row, c, pc->now_ns);
   const char *state = kpod_json_str(c, "state", "");
   json_object_set_new(row, "State", json_string(state));
-  json_object_set_new(row, "ExitCode", json_integer(json_integer_value(json_object_get(c, "exit_code"))));
+  json_object_set_new(row, "ExitCode",
+                      json_integer(json_integer_value(json_object_get(c, "exit_code"))));
   json_object_set_new(row, "Exited", json_boolean(strcmp(state, "exited") == 0));
   json_object_set_new(row, "Pid", json_integer(json_integer_value(json_object_get(c, "pid"))));
   strbuf p = STRBUF_INIT;
@@ -257,7 +258,8 @@ static void pod_row_containers(json_t *row, const json_t *pod, const json_t *con
     json_array_append_new(states, json_string(state));
   }
   json_object_set_new(row, "Status", json_string(kpod_pod_status(states)));
-  json_object_set_new(row, "NumberOfContainers", json_integer((json_int_t) json_array_size(states)));
+  json_object_set_new(row, "NumberOfContainers",
+                      json_integer((json_int_t) json_array_size(states)));
   json_object_set_new(row, "ContainerIds", string_take(&ids));
   json_object_set_new(row, "ContainerNames", string_take(&names));
   json_object_set_new(row, "ContainerStatuses", string_take(&statuses));

@@ -154,7 +154,8 @@ static int host_ip_normalize(const char *ip, char **out, crio_err **err)
 {
   *out = NULL;
   if (!*ip)
-    return crio_err_set(err, CRIO_E_INVALID, "must provide a non-empty container host IP to publish");
+    return crio_err_set(err, CRIO_E_INVALID,
+                        "must provide a non-empty container host IP to publish");
   if (strcmp(ip, "0.0.0.0") == 0)
     return 0;
   unsigned char buf[16];
@@ -301,12 +302,13 @@ static int volume_options(const char *spec, const char *opts, json_t *out, crio_
   for (const char *q = opts; *q;) {
     size_t n = strcspn(q, ",");
     _cleanup_free_ char *opt = xstrndup(q, n);
-    size_t kind = ARRAY_SIZE(volume_opt_kinds);
-    for (size_t k = 0; k < ARRAY_SIZE(volume_opt_kinds) && kind == ARRAY_SIZE(volume_opt_kinds); k++)
+    const size_t nkinds = ARRAY_SIZE(volume_opt_kinds);
+    size_t kind = nkinds;
+    for (size_t k = 0; k < nkinds && kind == nkinds; k++)
       for (size_t i = 0; volume_opt_kinds[k].opts[i]; i++)
         if (strcmp(opt, volume_opt_kinds[k].opts[i]) == 0)
           kind = k;
-    if (kind == ARRAY_SIZE(volume_opt_kinds))
+    if (kind == nkinds)
       return crio_err_set(err, CRIO_E_INVALID, "invalid option type \"%s\" in volume \"%s\"",
                           opt, spec);
     if (seen[kind]++)

@@ -88,40 +88,63 @@ int kpod_container_spec(const kpod_args *args, const kpod_spec_env *env, json_t 
 int kpod_container_create(kpod_ctx *ctx, const kpod_args *args, char **id, crio_err **err);
 
 /* The options that create and run share (run adds --detach and --rm). */
-#define KPOD_CREATE_FLAGS                                                                       \
-  { "annotation", 0, KPOD_FLAG_STRING_ARRAY, "stringArray",                                    \
-    "Add annotations to container (key=value)" },                                              \
-  { "cap-add", 0, KPOD_FLAG_STRING_ARRAY, "stringArray", "Add capabilities to the container" }, \
-  { "cap-drop", 0, KPOD_FLAG_STRING_ARRAY, "stringArray",                                      \
-    "Drop capabilities from the container" },                                                  \
-  { "cpu-shares", 0, KPOD_FLAG_STRING, "uint", "CPU shares (relative weight)" },               \
-  { "cpus", 0, KPOD_FLAG_STRING, "float", "Number of CPUs. The default is 0.000 which means no limit" }, \
-  { "cpuset-cpus", 0, KPOD_FLAG_STRING, "string", "CPUs in which to allow execution (0-3, 0,1)" }, \
-  { "device", 0, KPOD_FLAG_STRING_ARRAY, "stringArray",                                        \
-    "Add a host device to the container (HOST[:CONTAINER][:PERMISSIONS])" },                   \
-  { "entrypoint", 0, KPOD_FLAG_STRING, "string",                                               \
-    "Overwrite the default ENTRYPOINT of the image (a string, or a JSON array)" },             \
-  { "env", 'e', KPOD_FLAG_STRING_ARRAY, "stringArray", "Set environment variables in container" }, \
-  { "env-file", 0, KPOD_FLAG_STRING_ARRAY, "stringArray", "Read in a file of environment variables" }, \
-  { "interactive", 'i', KPOD_FLAG_BOOL, NULL, "Keep STDIN open even if not attached" },         \
-  { "label", 'l', KPOD_FLAG_STRING_ARRAY, "stringArray", "Set metadata on container (key[=value])" }, \
-  { "memory", 'm', KPOD_FLAG_STRING, "string", "Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))" }, \
-  { "name", 0, KPOD_FLAG_STRING, "string", "Assign a name to the container" },                \
-  { "pids-limit", 0, KPOD_FLAG_STRING, "int", "Tune container pids limit (set -1 for unlimited)" }, \
-  { "pod", 0, KPOD_FLAG_STRING, "string", "Run container in an existing pod" },                \
-  { "privileged", 0, KPOD_FLAG_BOOL, NULL, "Give extended privileges to container" },          \
-  { "publish", 'p', KPOD_FLAG_STRING_ARRAY, "stringArray",                                     \
-    "Publish a container's port, or a range of ports, to the host" },                          \
-  { "pull", 0, KPOD_FLAG_STRING, "string", "Pull image policy (always, missing, never)" },     \
-  { "quiet", 'q', KPOD_FLAG_BOOL, NULL, "Suppress output information when pulling images" },   \
-  { "read-only", 0, KPOD_FLAG_BOOL, NULL, "Make containers root filesystem read-only" },        \
-  { "runtime", 0, KPOD_FLAG_STRING, "string", "The runtime handler of the daemon to run it with" }, \
-  { "stop-signal", 0, KPOD_FLAG_STRING, "string", "Signal to stop a container. Default is SIGTERM" }, \
-  { "tmpfs", 0, KPOD_FLAG_STRING_ARRAY, "stringArray", "Mount a temporary filesystem (tmpfs) into a container" }, \
-  { "tty", 't', KPOD_FLAG_BOOL, NULL, "Allocate a pseudo-TTY for container" },                 \
-  { "user", 'u', KPOD_FLAG_STRING, "string", "Username or UID (format: <name|uid>[:<group|gid>])" }, \
-  { "volume", 'v', KPOD_FLAG_STRING_ARRAY, "stringArray",                                      \
-    "Bind mount a volume into the container (SRC:DST[:OPTIONS])" },                            \
-  { "workdir", 'w', KPOD_FLAG_STRING, "string", "Working directory inside the container" }
+#define KPOD_CREATE_FLAGS                                                             \
+  { "annotation", 0, KPOD_FLAG_STRING_ARRAY, "stringArray",                           \
+    "Add annotations to container (key=value)" },                                     \
+  { "cap-add", 0, KPOD_FLAG_STRING_ARRAY, "stringArray",                              \
+    "Add capabilities to the container" },                                            \
+  { "cap-drop", 0, KPOD_FLAG_STRING_ARRAY, "stringArray",                             \
+    "Drop capabilities from the container" },                                         \
+  { "cpu-shares", 0, KPOD_FLAG_STRING, "uint",                                        \
+    "CPU shares (relative weight)" },                                                 \
+  { "cpus", 0, KPOD_FLAG_STRING, "float",                                             \
+    "Number of CPUs. The default is 0.000 which means no limit" },                    \
+  { "cpuset-cpus", 0, KPOD_FLAG_STRING, "string",                                     \
+    "CPUs in which to allow execution (0-3, 0,1)" },                                  \
+  { "device", 0, KPOD_FLAG_STRING_ARRAY, "stringArray",                               \
+    "Add a host device to the container (HOST[:CONTAINER][:PERMISSIONS])" },          \
+  { "entrypoint", 0, KPOD_FLAG_STRING, "string",                                      \
+    "Overwrite the default ENTRYPOINT of the image (a string, or a JSON array)" },    \
+  { "env", 'e', KPOD_FLAG_STRING_ARRAY, "stringArray",                                \
+    "Set environment variables in container" },                                       \
+  { "env-file", 0, KPOD_FLAG_STRING_ARRAY, "stringArray",                             \
+    "Read in a file of environment variables" },                                      \
+  { "interactive", 'i', KPOD_FLAG_BOOL, NULL,                                         \
+    "Keep STDIN open even if not attached" },                                         \
+  { "label", 'l', KPOD_FLAG_STRING_ARRAY, "stringArray",                              \
+    "Set metadata on container (key[=value])" },                                      \
+  { "memory", 'm', KPOD_FLAG_STRING, "string",                                        \
+    "Memory limit (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), " \
+    "m (mebibytes), or g (gibibytes))" },                                             \
+  { "name", 0, KPOD_FLAG_STRING, "string",                                            \
+    "Assign a name to the container" },                                               \
+  { "pids-limit", 0, KPOD_FLAG_STRING, "int",                                         \
+    "Tune container pids limit (set -1 for unlimited)" },                             \
+  { "pod", 0, KPOD_FLAG_STRING, "string",                                             \
+    "Run container in an existing pod" },                                             \
+  { "privileged", 0, KPOD_FLAG_BOOL, NULL,                                            \
+    "Give extended privileges to container" },                                        \
+  { "publish", 'p', KPOD_FLAG_STRING_ARRAY, "stringArray",                            \
+    "Publish a container's port, or a range of ports, to the host" },                 \
+  { "pull", 0, KPOD_FLAG_STRING, "string",                                            \
+    "Pull image policy (always, missing, never)" },                                   \
+  { "quiet", 'q', KPOD_FLAG_BOOL, NULL,                                               \
+    "Suppress output information when pulling images" },                              \
+  { "read-only", 0, KPOD_FLAG_BOOL, NULL,                                             \
+    "Make containers root filesystem read-only" },                                    \
+  { "runtime", 0, KPOD_FLAG_STRING, "string",                                         \
+    "The runtime handler of the daemon to run it with" },                             \
+  { "stop-signal", 0, KPOD_FLAG_STRING, "string",                                     \
+    "Signal to stop a container. Default is SIGTERM" },                               \
+  { "tmpfs", 0, KPOD_FLAG_STRING_ARRAY, "stringArray",                                \
+    "Mount a temporary filesystem (tmpfs) into a container" },                        \
+  { "tty", 't', KPOD_FLAG_BOOL, NULL,                                                 \
+    "Allocate a pseudo-TTY for container" },                                          \
+  { "user", 'u', KPOD_FLAG_STRING, "string",                                          \
+    "Username or UID (format: <name|uid>[:<group|gid>])" },                           \
+  { "volume", 'v', KPOD_FLAG_STRING_ARRAY, "stringArray",                             \
+    "Bind mount a volume into the container (SRC:DST[:OPTIONS])" },                   \
+  { "workdir", 'w', KPOD_FLAG_STRING, "string",                                       \
+    "Working directory inside the container" }
 
 #endif
