@@ -29,7 +29,17 @@ static int run_run(kpod_ctx *ctx, const kpod_args *args, crio_err **err)
     return crio_err_set(err, CRIO_E_INVALID, "--rm and --detach cannot be used together: crio "
                         "has no auto-removal, and a detached kpod is not there to remove it");
   _cleanup_free_ char *id = NULL;
-  int r = kpod_container_create(ctx, args, &id, err);
+  _cleanup_err_ crio_err *create_err = NULL;
+  int r = kpod_container_create(ctx, args, &id, &create_err);
+  /* runc checks the command at create: its exec failure is the command's (126/127) */
+  if (r < 0 && create_err->message && strstr(create_err->message, "exec:")) {
+    fprintf(ctx->errout, "Error: %s\n", create_err->message);
+    return kpod_start_exit_code(create_err->message);
+  }
+  if (r < 0) {
+    *err = steal_pointer(&create_err);
+    return r;
+  }
   kpod_client *c;
   if (r == 0)
     r = kpod_ctx_client(ctx, &c, err);
