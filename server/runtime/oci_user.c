@@ -202,7 +202,7 @@ int oci_resolve_user(const char *rootfs, const char *user, uid_t *uid, gid_t *gi
     r = read_in_root(rootfs, "etc/group", &grp, err);
   if (r < 0)
     return r;
-  uint32_t id;
+  uint32_t id = 0;
   bool numeric = parse_id(uname, strlen(uname), &id);
   account pw = { 0 };
   bool found = passwd && account_find(passwd, true, numeric ? NULL : uname, id, &pw);
