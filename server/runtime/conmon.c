@@ -400,7 +400,7 @@ int conmon_read_exit(const char *exit_dir, const char *id, int *exit_code, bool 
 {
   _cleanup_free_ char *path = path_join(exit_dir, id);
   char buf[64];
-  long v;
+  long v = 0;
   int r = read_small_file(path, buf, sizeof buf, exists, err);
   if (r < 0 || !*exists)
     return r;
@@ -422,7 +422,7 @@ int conmon_read_pidfile(const char *path, pid_t *pid, crio_err **err)
 {
   char buf[64];
   bool exists;
-  long v;
+  long v = 0;
   int r = read_small_file(path, buf, sizeof buf, &exists, err);
   if (r < 0)
     return r;
