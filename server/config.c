@@ -74,6 +74,7 @@ crio_config *config_new_default(void)
   cfg->certs_dir = xstrdup("/etc/containers/certs.d");
   cfg->insecure_registries = strv_copy(NULL, 0);
   cfg->network_dir = xstrdup("/etc/cni/net.d");
+  cfg->cni_default_network = xstrdup("");
   cfg->plugin_dirs = strv_copy(plugin_dirs, ARRAY_SIZE(plugin_dirs));
   cfg->n_plugin_dirs = ARRAY_SIZE(plugin_dirs);
   cfg->enable_metrics = true;
@@ -172,6 +173,7 @@ void config_free(crio_config *cfg)
   free(cfg->certs_dir);
   strv_free(cfg->insecure_registries, cfg->n_insecure_registries);
   free(cfg->network_dir);
+  free(cfg->cni_default_network);
   strv_free(cfg->plugin_dirs, cfg->n_plugin_dirs);
   free(cfg);
 }
@@ -206,6 +208,7 @@ crio_config *config_copy(const crio_config *src)
       strv_copy((const char *const *) src->insecure_registries, src->n_insecure_registries);
   c->n_insecure_registries = src->n_insecure_registries;
   c->network_dir = xstrdup(src->network_dir);
+  c->cni_default_network = xstrdup(src->cni_default_network);
   c->plugin_dirs = strv_copy((const char *const *) src->plugin_dirs, src->n_plugin_dirs);
   c->n_plugin_dirs = src->n_plugin_dirs;
   c->enable_metrics = src->enable_metrics;

@@ -49,6 +49,7 @@ typedef struct crio_config {
   size_t n_insecure_registries;
   /* [crio.network] */
   char *network_dir;
+  char *cni_default_network;  /* empty: the first configuration by file name */
   char **plugin_dirs;
   size_t n_plugin_dirs;
   /* [crio.metrics] */

@@ -49,6 +49,8 @@ static const config_key config_keys[] = {
   STRS("crio.image", insecure_registries,
        "Registries (HOST[:PORT]) reached over plain HTTP or without TLS verification."),
   STR("crio.network", network_dir, "Directory of CNI network configurations."),
+  STR("crio.network", cni_default_network,
+      "The CNI network pods join; empty: the first configuration in network_dir by file name."),
   STRS("crio.network", plugin_dirs, "Directories searched for CNI plugins."),
   BOOL("crio.metrics", enable_metrics, "Serve Prometheus metrics at /metrics of the REST API."),
 };

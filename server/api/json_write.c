@@ -57,10 +57,11 @@ json_t *pod_json(const engine_pod *p)
 {
   const engine_pod_spec *s = &p->spec;
   json_t *ns = json_object();
+  json_t *o = NULL;
   set_opt_str(ns, "net", p->netns);
   set_opt_str(ns, "ipc", p->ipcns);
   set_opt_str(ns, "uts", p->utsns);
-  return json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:o,s:s,s:o,s:o,s:s,s:s,s:b,s:b,s:b,s:o,s:o,s:o,s:o}",
+  o = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:o,s:s,s:o,s:o,s:s,s:s,s:b,s:b,s:b,s:o,s:o,s:o,s:o}",
                    "id", p->id, "name", s->name, "namespace", s->namespace, "uid", s->uid,
                    "attempt", (json_int_t) s->attempt, "state", p->state, "created",
                    time_json(p->created_ns), "hostname", s->hostname, "labels",
@@ -70,6 +71,8 @@ json_t *pod_json(const engine_pod *p)
                    "host_ipc", s->host_ipc, "host_pid", s->host_pid, "namespaces", ns, "ips",
                    strv_json(&p->ips), "ports", ports_json(s->ports, s->n_ports), "containers",
                    strv_json(&p->containers));
+  json_object_set_new(o, "network", json_string(s->network ? s->network : ""));
+  return o;
 }
 
 static json_t *mounts_json(const engine_container_spec *s)

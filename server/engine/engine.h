@@ -264,6 +264,7 @@ typedef struct engine_pod_spec {
   engine_strv dns_options;
   engine_port *ports;
   size_t n_ports;
+  char *network;            /* output: the CNI network joined, NULL when none */
 } engine_pod_spec;
 void engine_pod_spec_clear(engine_pod_spec *s);
 

@@ -154,6 +154,10 @@ int engine_pod_stop(engine *e, const char *ref, int timeout_s, crio_err **err)
     r = engine_container_stop(e, p.containers.items[i], timeout_s, err);
   store_event ev = { .type = STORE_EVENT_POD, .action = "stop" };
   if (r == 0 && strcmp(p.state, "READY") == 0)
+    r = pod_network_teardown(e, p.id, &p.spec, p.netns, err);
+  if (r == 0 && strcmp(p.state, "READY") == 0)
+    r = store_pod_update_network(e->store, p.id, p.netns, "[]", NULL, err);
+  if (r == 0 && strcmp(p.state, "READY") == 0)
     r = store_pod_update_state(e->store, p.id, STORE_POD_NOTREADY, &ev, err);
   engine_pod_clear(&p);
   return r;

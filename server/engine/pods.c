@@ -89,6 +89,10 @@ void pod_teardown(engine *e, const char *id, const engine_pod_spec *s)
   _cleanup_err_ crio_err *err = NULL;
   ns_pins pins = { 0 };
   pod_pins(e, id, s, &pins);
+  if (pod_network_teardown(e, id, s, pins.net, &err) < 0)
+    log_warn("pod %s: %s", id, err->message);
+  crio_err_free(err);
+  err = NULL;
   if (ns_pin_remove(&pins, &err) < 0)
     log_warn("pod %s: %s", id, err->message);
   ns_pins_clear(&pins);
@@ -124,14 +128,17 @@ int engine_pod_create(engine *e, const engine_pod_spec *spec, engine_pod *out, c
   }
   pod_spec_defaults(&s, id);
   ns_pins pins = { 0 };
+  _cleanup_free_ char *ips = NULL;
   int r = pod_setup(e, id, &s, &pins, err);
+  if (r == 0)
+    r = pod_network_setup(e, id, &s, pins.net, &ips, err);
   _cleanup_free_ char *spec_text = pod_spec_to_json(&s);
   _cleanup_free_ char *labels = kv_to_json_text(&s.labels);
   _cleanup_free_ char *annotations = kv_to_json_text(&s.annotations);
   store_pod row = { .id = id, .name = s.name, .namespace = s.namespace, .uid = s.uid,
                     .attempt = s.attempt, .state = STORE_POD_READY, .hostname = s.hostname,
                     .labels = labels, .annotations = annotations, .spec = spec_text,
-                    .netns_path = pins.net, .ips = "[]" };
+                    .netns_path = pins.net, .ips = ips ? ips : "[]" };
   store_event ev = { .type = STORE_EVENT_POD, .action = "create" };
   if (r == 0)
     r = store_pod_put(e->store, &row, &ev, err);

@@ -12,4 +12,13 @@ void pod_teardown(engine *e, const char *id, const engine_pod_spec *s);
 /* The pod's row and spec. */
 int pod_load(engine *e, const char *ref, store_pod **row, engine_pod_spec *spec, crio_err **err);
 
+/* CNI ADD for a new pod (sets s->network; *ips_json: its IPs as a JSON
+ * array); nothing when the pod uses the host's network or no CNI
+ * configuration exists. */
+int pod_network_setup(engine *e, const char *id, engine_pod_spec *s, const char *netns,
+                      char **ips_json, crio_err **err);
+/* CNI DEL; idempotent. */
+int pod_network_teardown(engine *e, const char *id, const engine_pod_spec *s, const char *netns,
+                         crio_err **err);
+
 #endif

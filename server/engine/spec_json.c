@@ -60,6 +60,7 @@ char *pod_spec_to_json(const engine_pod_spec *s)
   set_str(o, "hostname", s->hostname);
   set_str(o, "log_directory", s->log_directory);
   set_str(o, "cgroup_parent", s->cgroup_parent);
+  set_str(o, "network", s->network);
   char *text = json_dumps(o, JSON_COMPACT);
   json_decref(o);
   return text;
@@ -79,6 +80,7 @@ int pod_spec_from_json(const char *text, engine_pod_spec *s, crio_err **err)
   s->hostname = get_str(o, "hostname");
   s->log_directory = get_str(o, "log_directory");
   s->cgroup_parent = get_str(o, "cgroup_parent");
+  s->network = get_str(o, "network");
   s->attempt = (uint32_t) json_integer_value(json_object_get(o, "attempt"));
   kv_from_json(json_object_get(o, "labels"), &s->labels);
   kv_from_json(json_object_get(o, "annotations"), &s->annotations);
@@ -105,7 +107,7 @@ void ports_clear(engine_port *p, size_t n)
 void engine_pod_spec_clear(engine_pod_spec *s)
 {
   char **strs[] = { &s->name, &s->namespace, &s->uid, &s->hostname, &s->log_directory,
-                    &s->cgroup_parent };
+                    &s->cgroup_parent, &s->network };
   for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
     free(*strs[i]);
   engine_kv_clear(&s->labels);

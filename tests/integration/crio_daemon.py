@@ -70,6 +70,12 @@ class Crio:
         self.write_config(config)
 
     def write_config(self, text):
+        # hermetic networking: a CNI directory of the test's own (empty: loopback
+        # only), never the host's /etc/cni/net.d
+        if "[crio.network]" not in text:
+            net = self.dir / "net.d"
+            net.mkdir(exist_ok=True)
+            text += f'\n[crio.network]\nnetwork_dir = "{net}"\n'
         self.config_path.write_text(text)
 
     def args(self):
