@@ -6,6 +6,7 @@
 #include "server/engine/exits.h"
 #include "server/engine/reconcile.h"
 #include "server/image/layer_store.h"
+#include "server/network/ns_pin.h"
 #include "server/runtime/runtime_probe.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -85,6 +86,10 @@ void engine_close(engine *e)
   if (!e)
     return;
   exits_stop(e);
+  if (e->cfg) {
+    _cleanup_free_ char *nsd = path_join(e->cfg->runroot, "ns");
+    ns_pin_dir_release(nsd);
+  }
   store_close(e->store);
   config_free(e->cfg);
   free(e->db_path);

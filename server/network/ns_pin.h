@@ -48,5 +48,8 @@ bool ns_pin_valid(const char *path);
 
 /* Frees the paths and sets them to NULL. */
 void ns_pins_clear(ns_pins *p);
+/* Unmounts ns_dir when it holds no pins (the daemon's shutdown), so a stopped
+ * daemon leaves no mount behind; the next pin mounts it again. */
+void ns_pin_dir_release(const char *ns_dir);
 
 #endif

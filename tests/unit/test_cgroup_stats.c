@@ -517,12 +517,12 @@ static void test_v2_real_memory_pids(void **state)
   const char *leaf = v2_make(f, enabled, sizeof enabled);
   bool mem = has_file(leaf, "memory.current"), pids = has_file(leaf, "pids.current");
   if (!mem || !pids) {
-    print_message("skipped: the cgroup v2 tree offers only [%s] to %s (the other controllers "
-                  "are bound to v1 hierarchies), so %s%s%s could not be tested on a real v2 "
-                  "cgroup; "
-                  "the v2 memory, pids and io.stat formats are covered by test_v2_fixture\n",
-                  enabled, leaf, mem ? "" : "memory.*", !mem && !pids ? " and " : "",
-                  pids ? "" : "pids.*");
+    print_message("skipped: the cgroup v2 tree passes %s%s%s down to %s (the root's "
+                  "cgroup.subtree_control; on a hybrid host memory and pids are bound to v1 "
+                  "hierarchies), so %s%s%s could not be tested on a real v2 cgroup; the v2 "
+                  "memory, pids and io.stat formats are covered by test_v2_fixture\n",
+                  enabled[0] ? "only [" : "no controllers", enabled, enabled[0] ? "]" : "", leaf,
+                  mem ? "" : "memory.*", !mem && !pids ? " and " : "", pids ? "" : "pids.*");
     skip();
   }
   _cleanup_free_ char *limit = xasprintf("%llu", MEM_LIMIT);

@@ -1,0 +1,495 @@
+/* Exec in a real container (conmon + runc on the busybox fixture's rootfs):
+ * ExecSync output, exit codes, timeouts that leave nothing running, the
+ * runtime's errors; streaming exec with a terminal (input, output, resize)
+ * and with pipes. Needs root. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server/image/fsutil.h"
+#include "server/image/layer_extract.h"
+#include "server/runtime/conmon.h"
+#include "server/runtime/exec.h"
+#include "server/runtime/oci_runtime.h"
+#include "server/runtime/oci_spec.h"
+#include "server/runtime/runtime_probe.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+typedef struct fixture {
+  char *tmp;
+  char *rootfs;
+  char *exits;
+  char *sockets;
+  char *bundle;
+  char *cgroup_parent;
+  char *runc;
+  char *conmon;
+  char *id;          /* the running `sleep 1000` */
+  oci_runtime rt;
+} fixture;
+
+static fixture F;
+
+#define NEED_ROOT()                                                          \
+  do {                                                                       \
+    if (geteuid() != 0) {                                                    \
+      print_message("skipped: conmon and runc need root (CAP_SYS_ADMIN)\n"); \
+      skip();                                                                \
+    }                                                                        \
+  } while (0)
+
+static int64_t now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *busybox_layer(void)
+{
+  const char *src = getenv("CRIO_SOURCE_DIR");
+  const char *cache = getenv("CRIO_TEST_CACHE");
+  _cleanup_free_ char *out = xasprintf("%s/oci", cache ? cache : "/tmp/crio-test-cache");
+  _cleanup_free_ char *cmd = xasprintf("/usr/bin/python3 %s/tests/fixtures/build_images.py %s >/dev/null",
+                                       src ? src : ".", out);
+  assert_int_equal(system(cmd), 0);
+  _cleanup_free_ char *index_path = xasprintf("%s/busybox/index.json", out);
+  json_t *index = json_load_file(index_path, 0, NULL);
+  assert_non_null(index);
+  const char *md = json_string_value(json_object_get(json_array_get(json_object_get(index, "manifests"), 0), "digest"));
+  _cleanup_free_ char *mpath = xasprintf("%s/busybox/blobs/sha256/%s", out, strchr(md, ':') + 1);
+  json_t *manifest = json_load_file(mpath, 0, NULL);
+  assert_non_null(manifest);
+  const char *ld = json_string_value(json_object_get(json_array_get(json_object_get(manifest, "layers"), 0), "digest"));
+  char *blob = xasprintf("%s/busybox/blobs/sha256/%s", out, strchr(ld, ':') + 1);
+  json_decref(manifest);
+  json_decref(index);
+  return blob;
+}
+
+/* A `sleep 1000` container, created by conmon and started. */
+static void start_container(void)
+{
+  F.id = xasprintf("t%d-exec", (int) getpid());
+  F.bundle = path_join(F.tmp, "bundle");
+  assert_int_equal(mkdir(F.bundle, 0700), 0);
+  _cleanup_free_ char *cgroup = xasprintf("%s/%s", F.cgroup_parent, F.id);
+  char *const args[] = { "sleep", "1000" };
+  char *const env[] = { "PATH=" OCI_DEFAULT_PATH, "HOME=/root" };
+  oci_spec_input in = { .rootfs = F.rootfs, .readonly_rootfs = true, .args = { args, 2 },
+                        .env = { env, 2 }, .hostname = "ctr", .cgroups_path = cgroup,
+                        .resources = { .pids_limit = 64 } };
+  _cleanup_free_ char *json = NULL;
+  crio_err *err = NULL;
+  if (oci_spec_generate(&in, &json, &err) < 0)
+    fail_msg("spec: %s", err->message);
+  _cleanup_free_ char *config = path_join(F.bundle, "config.json");
+  assert_int_equal(write_file_atomic(config, json, strlen(json), 0600, NULL), 0);
+  conmon_create_opts o = { .conmon_path = F.conmon, .runtime_path = F.runc,
+                           .runtime_root = F.rt.root, .id = F.id, .bundle = F.bundle,
+                           .exit_dir = F.exits, .socket_dir = F.sockets, .timeout_sec = 30 };
+  pid_t pid = 0;
+  if (conmon_create_container(&o, &pid, &err) < 0)
+    fail_msg("create %s: %s", F.id, err->message);
+  if (runtime_start(&F.rt, F.id, &err) < 0)
+    fail_msg("start %s: %s", F.id, err->message);
+}
+
+static int group_setup(void **state)
+{
+  (void) state;
+  if (geteuid() != 0)
+    return 0;
+  F.tmp = xstrdup("/tmp/crio-exec-test-XXXXXX");
+  assert_non_null(mkdtemp(F.tmp));
+  F.rootfs = path_join(F.tmp, "rootfs");
+  F.exits = path_join(F.tmp, "exits");
+  F.sockets = path_join(F.tmp, "s");
+  char *runc_root = path_join(F.tmp, "runc");
+  const char *dirs[] = { F.rootfs, F.exits, F.sockets, runc_root };
+  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
+    assert_int_equal(mkdir(dirs[i], 0700), 0);
+  _cleanup_free_ char *blob = busybox_layer();
+  crio_err *err = NULL;
+  if (layer_extract_file(blob, F.rootfs, NULL, &err) < 0)
+    fail_msg("extract busybox: %s", err->message);
+  F.cgroup_parent = xasprintf("/crio-c-test-%d", (int) getpid());
+  F.runc = runtime_find_binary(NULL, "runc");
+  F.conmon = runtime_find_binary(NULL, "conmon");
+  assert_non_null(F.runc);
+  assert_non_null(F.conmon);
+  F.rt = (oci_runtime){ .path = F.runc, .root = runc_root };
+  start_container();
+  return 0;
+}
+
+static void remove_cgroups(void)
+{
+  _cleanup_closedir_ DIR *d = opendir("/sys/fs/cgroup");
+  struct dirent *de;
+  while (d && (de = readdir(d))) {
+    if (de->d_name[0] == '.')
+      continue;
+    _cleanup_free_ char *parent = xasprintf("/sys/fs/cgroup/%s%s", de->d_name, F.cgroup_parent);
+    _cleanup_closedir_ DIR *p = opendir(parent);
+    struct dirent *ce;
+    while (p && (ce = readdir(p))) {
+      _cleanup_free_ char *child = path_join(parent, ce->d_name);
+      struct stat st;
+      if (ce->d_name[0] != '.' && lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
+        rmdir(child);
+    }
+    if (rmdir(parent) < 0 && errno != ENOENT)
+      print_error("rmdir %s: %s\n", parent, strerror(errno));
+  }
+}
+
+static int group_teardown(void **state)
+{
+  (void) state;
+  if (!F.tmp)
+    return 0;
+  crio_err *err = NULL;
+  if (F.id && runtime_delete(&F.rt, F.id, true, &err) < 0) {
+    print_error("delete %s: %s\n", F.id, err->message);
+    crio_err_free(err);
+  }
+  if (F.id)
+    conmon_cleanup(F.sockets, F.id, NULL);
+  remove_cgroups();
+  rm_rf_at(F.tmp, NULL);
+  char *owned[] = { F.tmp, F.rootfs, F.exits, F.sockets, F.bundle, F.cgroup_parent, F.runc,
+                    F.conmon, F.id, (char *) F.rt.root };
+  for (size_t i = 0; i < ARRAY_SIZE(owned); i++)
+    free(owned[i]);
+  return 0;
+}
+
+typedef struct sync_result {
+  int r;
+  char *out, *err;
+  size_t out_len, err_len;
+  int code;
+  bool timed_out;
+  crio_err *e;
+} sync_result;
+
+static void sync_result_free(sync_result *s)
+{
+  free(s->out);
+  free(s->err);
+  crio_err_free(s->e);
+}
+
+static sync_result exec_sync(char *const *argv, int timeout_s)
+{
+  sync_result s = { 0 };
+  s.r = runtime_exec_sync(&F.rt, F.id, argv, timeout_s, &s.out, &s.out_len, &s.err, &s.err_len,
+                          &s.code, &s.timed_out, &s.e);
+  return s;
+}
+
+static void test_sync_output_and_exit_code(void **state)
+{
+  (void) state;
+  NEED_ROOT();
+  char *const argv[] = { "sh", "-c", "echo hi; echo err >&2; exit 3", NULL };
+  sync_result s = exec_sync(argv, 10);
+  if (s.r < 0)
+    fail_msg("exec: %s", s.e->message);
+  assert_string_equal(s.out, "hi\n");
+  assert_int_equal(s.out_len, 3);
+  assert_string_equal(s.err, "err\n");
+  assert_int_equal(s.err_len, 4);
+  assert_int_equal(s.code, 3);
+  assert_false(s.timed_out);
+  sync_result_free(&s);
+
+  char *const t[] = { "true", NULL };
+  s = exec_sync(t, 0);
+  assert_int_equal(s.r, 0);
+  assert_string_equal(s.out, "");
+  assert_string_equal(s.err, "");
+  assert_int_equal(s.code, 0);
+  sync_result_free(&s);
+
+  /* a command killed by a signal: 128 + signal */
+  char *const k[] = { "sh", "-c", "kill -9 $$", NULL };
+  s = exec_sync(k, 10);
+  assert_int_equal(s.r, 0);
+  assert_int_equal(s.code, 137);
+  sync_result_free(&s);
+}
+
+static void test_sync_output_capped(void **state)
+{
+  (void) state;
+  NEED_ROOT();
+  char *const argv[] = { "sh", "-c", "head -c 17000000 /dev/zero; echo done >&2", NULL };
+  sync_result s = exec_sync(argv, 60);
+  if (s.r < 0)
+    fail_msg("exec: %s", s.e->message);
+  assert_int_equal(s.out_len, EXEC_SYNC_OUTPUT_MAX);
+  assert_string_equal(s.err, "done\n");
+  assert_int_equal(s.code, 0);
+  sync_result_free(&s);
+}
+
+/* Whether a process of the container runs argv `cmd` (ps inside it). */
+static bool container_runs(const char *cmd)
+{
+  char *const ps[] = { "ps", "-o", "pid,args", NULL };
+  sync_result s = exec_sync(ps, 10);
+  if (s.r < 0)
+    fail_msg("ps: %s", s.e->message);
+  bool found = false;
+  char *save = NULL;
+  for (char *l = strtok_r(s.out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+    size_t n = strlen(l), c = strlen(cmd);
+    if (n >= c && strcmp(l + n - c, cmd) == 0 && (n == c || l[n - c - 1] == ' '))
+      found = true;
+  }
+  sync_result_free(&s);
+  return found;
+}
+
+static void test_sync_timeout_kills(void **state)
+{
+  (void) state;
+  NEED_ROOT();
+  char *const argv[] = { "sleep", "10", NULL };
+  int64_t t0 = now_ms();
+  sync_result s = exec_sync(argv, 1);
+  int64_t took = now_ms() - t0;
+  if (s.r < 0)
+    fail_msg("exec: %s", s.e->message);
+  assert_true(s.timed_out);
+  assert_int_equal(s.code, EXEC_TIMEOUT_EXIT_CODE);
+  print_message("timed out after %lld ms\n", (long long) took);
+  assert_true(took >= 900 && took < 2500);
+  sync_result_free(&s);
+  assert_false(container_runs("sleep 10"));
+
+  /* a shell and its child: the whole process group goes */
+  char *const sh[] = { "sh", "-c", "echo started; sleep 11; echo never", NULL };
+  s = exec_sync(sh, 1);
+  assert_int_equal(s.r, 0);
+  assert_true(s.timed_out);
+  assert_string_equal(s.out, "started\n");
+  sync_result_free(&s);
+  assert_false(container_runs("sleep 11"));
+  assert_true(container_runs("sleep 1000"));   /* the container's own process is untouched */
+}
+
+static void expect_sync_error(char *const *argv, const char *id, crio_code code, const char *text)
+{
+  sync_result s = { 0 };
+  s.r = runtime_exec_sync(&F.rt, id, argv, 10, &s.out, &s.out_len, &s.err, &s.err_len, &s.code,
+                          &s.timed_out, &s.e);
+  assert_true(s.r < 0);
+  print_message("%s: %s\n", argv[0] ? argv[0] : "(empty)", s.e->message);
+  assert_int_equal(s.e->code, code);
+  assert_non_null(strstr(s.e->message, text));
+  assert_null(strstr(s.e->message, "level=error"));
+  assert_null(s.out);
+  assert_null(s.err);
+  sync_result_free(&s);
+}
+
+static void test_sync_runtime_errors(void **state)
+{
+  (void) state;
+  NEED_ROOT();
+  char *const missing[] = { "no-such-command", "x", NULL };
+  expect_sync_error(missing, F.id, CRIO_E_NOT_FOUND, "executable file not found");
+  expect_sync_error(missing, F.id, CRIO_E_NOT_FOUND, F.id);
+  char *const not_exec[] = { "/etc/passwd", NULL };
+  expect_sync_error(not_exec, F.id, CRIO_E_INVALID, "permission denied");
+  char *const t[] = { "true", NULL };
+  expect_sync_error(t, "no-such-container", CRIO_E_NOT_FOUND, "does not exist");
+  char *const empty[] = { NULL };
+  expect_sync_error(empty, F.id, CRIO_E_INVALID, "empty command");
+  oci_runtime bad = { .path = "/nonexistent/runc" };
+  sync_result s = { 0 };
+  assert_true(runtime_exec_sync(&bad, F.id, t, 0, NULL, NULL, NULL, NULL, &s.code, &s.timed_out,
+                                &s.e) < 0);
+  assert_int_equal(s.e->code, CRIO_E_UNAVAILABLE);
+  crio_err_free(s.e);
+}
+
+/* Reads fd into acc until it holds needle (true) or timeout_ms passes, or
+ * the fd ends (false). */
+static bool read_until(int fd, strbuf *acc, const char *needle, int timeout_ms)
+{
+  int64_t deadline = now_ms() + timeout_ms;
+  while (!acc->data || !strstr(acc->data, needle)) {
+    int64_t left = deadline - now_ms();
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    if (left <= 0 || poll(&p, 1, (int) left) <= 0)
+      return false;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0)
+      return false;
+    strbuf_append(acc, buf, (size_t) n);
+  }
+  return true;
+}
+
+static void write_all(int fd, const char *s)
+{
+  assert_int_equal(write(fd, s, strlen(s)), (ssize_t) strlen(s));
+}
+
+static void test_start_tty(void **state)
+{
+  (void) state;
+  NEED_ROOT();
+  char *const argv[] = { "sh", NULL };
+  exec_session s;
+  crio_err *err = NULL;
+  if (runtime_exec_start(&F.rt, F.id, argv, true, true, &s, &err) < 0)
+    fail_msg("exec start: %s", err->message);
+  assert_true(s.pty >= 0);
+  assert_int_equal(s.in, -1);
+  assert_int_equal(s.out, -1);
+  assert_int_equal(s.err, -1);
+  assert_true(s.pid > 1);
+  assert_int_equal(kill(s.pid, 0), 0);
+  write_all(s.pty, "echo $((6*7))\nexit 5\n");
+  _cleanup_strbuf_ strbuf acc = STRBUF_INIT;
+  if (!read_until(s.pty, &acc, "42\r\n", 10000))
+    fail_msg("no 42 from the terminal; got \"%s\"", acc.data ? acc.data : "");
+  int code = -1;
+  assert_int_equal(exec_session_wait(&s, &code, &err), 0);
+  assert_int_equal(code, 5);
+  assert_true(exec_session_wait(&s, &code, &err) < 0);   /* only once */
+  crio_err_free(err);
+  exec_session_close(&s);
+  assert_int_equal(s.pty, -1);
+}
+
+static void test_start_tty_resize(void **state)
+{
+  (void) state;
+  NEED_ROOT();
+  char *const argv[] = { "sh", NULL };
+  exec_session s;
+  crio_err *err = NULL;
+  if (runtime_exec_start(&F.rt, F.id, argv, true, true, &s, &err) < 0)
+    fail_msg("exec start: %s", err->message);
+  _cleanup_strbuf_ strbuf acc = STRBUF_INIT;
+  write_all(s.pty, "stty size\n");
+  assert_true(read_until(s.pty, &acc, "24 80\r\n", 10000));   /* the initial size */
+  assert_int_equal(exec_session_resize(&s, 30, 100, &err), 0);
+  bool seen = false;
+  for (int i = 0; i < 50 && !seen; i++) {   /* SIGWINCH reaches runc asynchronously */
+    write_all(s.pty, "stty size\n");
+    seen = read_until(s.pty, &acc, "30 100\r\n", 200);
+  }
+  if (!seen)
+    fail_msg("stty size never said 30 100: \"%s\"", acc.data);
+  write_all(s.pty, "exit\n");
+  int code = -1;
+  assert_int_equal(exec_session_wait(&s, &code, &err), 0);
+  assert_int_equal(code, 0);
+  exec_session_close(&s);
+}
+
+static void test_start_pipes(void **state)
+{
+  (void) state;
+  NEED_ROOT();
+  char *const argv[] = { "sh", "-c", "cat; echo bye >&2; exit 4", NULL };
+  exec_session s;
+  crio_err *err = NULL;
+  if (runtime_exec_start(&F.rt, F.id, argv, false, true, &s, &err) < 0)
+    fail_msg("exec start: %s", err->message);
+  assert_int_equal(s.pty, -1);
+  assert_true(s.in >= 0 && s.out >= 0 && s.err >= 0);
+  assert_int_equal(exec_session_resize(&s, 10, 10, &err), -CRIO_E_INVALID);
+  crio_err_free(err);
+  err = NULL;
+  write_all(s.in, "ping\n");
+  _cleanup_strbuf_ strbuf out = STRBUF_INIT, errs = STRBUF_INIT;
+  assert_true(read_until(s.out, &out, "ping\n", 10000));
+  close(s.in);   /* EOF for cat */
+  s.in = -1;
+  assert_true(read_until(s.err, &errs, "bye\n", 10000));
+  assert_false(read_until(s.out, &out, "never", 10000));   /* ends at EOF */
+  assert_string_equal(out.data, "ping\n");
+  int code = -1;
+  assert_int_equal(exec_session_wait(&s, &code, &err), 0);
+  assert_int_equal(code, 4);
+  exec_session_close(&s);
+
+  /* no stdin: /dev/null, cat ends at once */
+  char *const cat[] = { "cat", NULL };
+  assert_int_equal(runtime_exec_start(&F.rt, F.id, cat, false, false, &s, &err), 0);
+  assert_int_equal(s.in, -1);
+  assert_int_equal(exec_session_wait(&s, &code, &err), 0);
+  assert_int_equal(code, 0);
+  exec_session_close(&s);
+}
+
+static void test_start_errors_and_close(void **state)
+{
+  (void) state;
+  NEED_ROOT();
+  char *const missing[] = { "no-such-command", NULL };
+  exec_session s;
+  crio_err *err = NULL;
+  for (int tty = 0; tty < 2; tty++) {
+    assert_true(runtime_exec_start(&F.rt, F.id, missing, tty, true, &s, &err) < 0);
+    print_message("exec start (tty %d): %s\n", tty, err->message);
+    assert_int_equal(err->code, CRIO_E_NOT_FOUND);
+    assert_non_null(strstr(err->message, "executable file not found"));
+    assert_int_equal(s.pty, -1);
+    assert_int_equal(s.runc_pid, 0);
+    crio_err_free(err);
+    err = NULL;
+  }
+  /* closing a running session kills it: nothing stays behind */
+  char *const sleeper[] = { "sh", "-c", "sleep 12; true", NULL };
+  assert_int_equal(runtime_exec_start(&F.rt, F.id, sleeper, false, false, &s, &err), 0);
+  assert_true(container_runs("sleep 12"));
+  pid_t pid = s.pid;
+  exec_session_close(&s);
+  assert_int_equal(s.runc_pid, 0);
+  for (int i = 0; i < 100 && kill(pid, 0) == 0; i++)
+    usleep(20000);
+  assert_int_equal(kill(pid, 0), -1);
+  assert_false(container_runs("sleep 12"));
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_sync_output_and_exit_code),
+    cmocka_unit_test(test_sync_output_capped),
+    cmocka_unit_test(test_sync_timeout_kills),
+    cmocka_unit_test(test_sync_runtime_errors),
+    cmocka_unit_test(test_start_tty),
+    cmocka_unit_test(test_start_tty_resize),
+    cmocka_unit_test(test_start_pipes),
+    cmocka_unit_test(test_start_errors_and_close),
+  };
+  return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
