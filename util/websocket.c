@@ -107,9 +107,7 @@ static int wait_fd(int fd, short events)
   return 0;
 }
 
-/* All of buf, or -errno. send() with MSG_NOSIGNAL so a peer that left is
- * EPIPE rather than a signal; write() for what is not a socket. */
-static int send_all(int fd, const void *buf, size_t n)
+int ws_write_all(int fd, const void *buf, size_t n)
 {
   const char *p = buf;
   bool is_socket = true;
@@ -211,7 +209,7 @@ int ws_frame_write(int fd, ws_role role, ws_opcode op, bool fin, const void *buf
       apply_mask(frame + h, n, key);
   }
   pthread_mutex_lock(write_lock(fd));
-  int r = send_all(fd, frame, h + n);
+  int r = ws_write_all(fd, frame, h + n);
   pthread_mutex_unlock(write_lock(fd));
   if (r < 0)
     return crio_err_errno(err, CRIO_E_IO, -r, "send WebSocket frame on fd %d", fd);

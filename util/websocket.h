@@ -64,6 +64,11 @@ bool ws_key_valid(const char *key);
  * case ("keep-alive, Upgrade" holds "upgrade"). value may be NULL. */
 bool ws_header_has_token(const char *value, const char *token);
 
+/* All of buf written to fd, retrying after EINTR and, on a non-blocking fd,
+ * EAGAIN; send() with MSG_NOSIGNAL on sockets, so a peer that left is EPIPE
+ * and no signal. 0 or -errno. */
+int ws_write_all(int fd, const void *buf, size_t n);
+
 /* --- frames ------------------------------------------------------------- */
 
 typedef struct ws_frame {

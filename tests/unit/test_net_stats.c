@@ -166,6 +166,8 @@ static int ip(const char *const *args)
 }
 #define IP(...) ip((const char *const[]){__VA_ARGS__, NULL})
 
+static int teardown(void **state);
+
 static int setup(void **state)
 {
   fx *f = xzalloc(sizeof *f);
@@ -179,9 +181,10 @@ static int setup(void **state)
   *state = f;
   f->made_a = IP("netns", "add", f->ns_a) == 0;
   f->made_b = f->made_a && IP("netns", "add", f->ns_b) == 0;
-  if (!f->made_b)
-    return -1;
-  return IP("-n", f->ns_a, "link", "set", "lo", "up");
+  if (f->made_b && IP("-n", f->ns_a, "link", "set", "lo", "up") == 0)
+    return 0;
+  teardown(state); /* cmocka skips the teardown of a failed setup */
+  return -1;
 }
 
 static int teardown(void **state)
