@@ -51,6 +51,17 @@ void handle_container_wait(api_request *req, api_reply *reply);
 void handle_container_rename(api_request *req, api_reply *reply);
 /* container_logs.c */
 void handle_container_logs(api_request *req, api_reply *reply);
+/* container_fs.c */
+void handle_container_exec(api_request *req, api_reply *reply);
+void handle_container_mount(api_request *req, api_reply *reply);
+void handle_container_unmount(api_request *req, api_reply *reply);
+void handle_container_changes(api_request *req, api_reply *reply);
+void handle_container_export(api_request *req, api_reply *reply);
+void handle_container_copy_out(api_request *req, api_reply *reply);
+void handle_container_copy_in(api_request *req, api_reply *reply);
+/* stats.c */
+void handle_container_stats(api_request *req, api_reply *reply);
+void handle_pod_stats(api_request *req, api_reply *reply);
 /* metrics.c */
 void handle_metrics(api_request *req, api_reply *reply);
 

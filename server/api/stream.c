@@ -57,10 +57,15 @@ int stream_start(api_reply *reply, const char *content_type,
 
 void ndjson_write(ndjson_stream *s, json_t *obj)
 {
+  ndjson_write_checked(s, obj);
+}
+
+bool ndjson_write_checked(ndjson_stream *s, json_t *obj)
+{
   char *line = json_dumps(obj, JSON_COMPACT);
   json_decref(obj);
   if (!line)
-    return;
+    return false;
   size_t n = strlen(line);
   line = xrealloc(line, n + 2);
   line[n++] = '\n';
@@ -75,6 +80,7 @@ void ndjson_write(ndjson_stream *s, json_t *obj)
     n -= (size_t) w;
   }
   free(line);
+  return n == 0;
 }
 
 void ndjson_write_error(ndjson_stream *s, const crio_err *err)

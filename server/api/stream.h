@@ -5,6 +5,7 @@
 #define CRIO_API_STREAM_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "server/api/reply.h"
 
@@ -22,6 +23,8 @@ int ndjson_stream_fd(ndjson_stream *s);
 /* Writes obj (reference taken) as one line; a client that went away is
  * ignored: the operation completes anyway. */
 void ndjson_write(ndjson_stream *s, json_t *obj);
+/* The same; false when the client has gone. */
+bool ndjson_write_checked(ndjson_stream *s, json_t *obj);
 /* The last line of a failed operation: {"status":"error","error":{...}}. */
 void ndjson_write_error(ndjson_stream *s, const crio_err *err);
 

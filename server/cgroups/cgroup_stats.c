@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "cgroup_detect.h"
 #include "cgroup_pod.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -69,7 +68,7 @@ int cgroup_stats__kv(const char *text, const char *key, uint64_t *out)
 
 int cgroup_stats_read(const char *cgroup_path, cgroup_stats *out, crio_err **err)
 {
-  if (cgroup_detect("/sys/fs/cgroup").version == 1)
+  if (!cgroup_is_v2())
     return cgroup_stats_read_v1(cgroup_path, out, err);
   _cleanup_free_ char *dir = NULL;
   int r = cgroup_controller_dir("unified", cgroup_path, &dir, err);

@@ -39,4 +39,9 @@ int signal_parse(const char *s, int *out, crio_err **err);
 int ctr_remove(engine *e, const char *ref, bool force, bool with_own_pod, char **id_out,
                crio_err **err);
 
+/* Mounts the container's overlay rootfs if it is not (after a reboot, an unmount). */
+int ctr_mount_rootfs(engine *e, const store_container *row, crio_err **err);
+/* The image's layers as overlay lower directories, top first; *n set. */
+char **ctr_lower_dirs(engine *e, const store_container *row, size_t *n, crio_err **err);
+
 #endif

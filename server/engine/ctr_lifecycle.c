@@ -76,21 +76,16 @@ static int set_state(engine *e, const store_container *row, store_container_stat
   return store_container_set_state(e->store, row->id, &st, &ev, err);
 }
 
-/* The image's layers as overlay lower directories, top first. */
-static int mount_rootfs(engine *e, const store_container *row, crio_err **err)
+int ctr_mount_rootfs(engine *e, const store_container *row, crio_err **err)
 {
-  store_image *img = NULL;
-  if (!row->image_id || store_image_get(e->store, row->image_id, &img, err) < 0)
+  size_t n = 0;
+  char **lower = ctr_lower_dirs(e, row, &n, err);
+  if (!lower)
     return -1;
-  size_t n = img->n_layers;
-  char **lower = xzalloc((n + 1) * sizeof *lower);
-  for (size_t i = 0; i < n; i++)
-    lower[i] = layer_diff_dir(e->overlay_root, img->layers[n - 1 - i].id);
   int r = rootfs_mount(e->overlay_root, row->id, lower, n, NULL, err);
   for (size_t i = 0; i < n; i++)
     free(lower[i]);
   free(lower);
-  store_image_free(img);
   return r;
 }
 
@@ -99,7 +94,7 @@ static int mount_rootfs(engine *e, const store_container *row, crio_err **err)
 static int recreate(engine *e, ctr_handle *h, crio_err **err)
 {
   int pid = 0;
-  if (runtime_delete(&h->rt, h->row->id, true, err) < 0 || mount_rootfs(e, h->row, err) < 0 ||
+  if (runtime_delete(&h->rt, h->row->id, true, err) < 0 || ctr_mount_rootfs(e, h->row, err) < 0 ||
       ctr_conmon_create(e, h->row, &h->spec, &pid, err) < 0)
     return -1;
   h->row->pid = pid;

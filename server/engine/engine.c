@@ -68,6 +68,7 @@ int engine_open(const crio_config *cfg, engine **out, crio_err **err)
   e->upload_dir = path_join(e->overlay_root, "staging");
   pthread_mutex_init(&e->image_lock, NULL);
   pthread_mutex_init(&e->ctr_lock, NULL);
+  pthread_mutex_init(&e->stats_lock, NULL);
   pthread_cond_init(&e->exit_cond, NULL);
   e->inotify_fd = e->exits_stop_fd[0] = e->exits_stop_fd[1] = -1;
   engine_probe_programs(e);
@@ -101,6 +102,8 @@ void engine_close(engine *e)
   free(e->upload_dir);
   pthread_mutex_destroy(&e->image_lock);
   pthread_mutex_destroy(&e->ctr_lock);
+  pthread_mutex_destroy(&e->stats_lock);
+  free(e->cpu_samples);
   pthread_cond_destroy(&e->exit_cond);
   pthread_rwlock_destroy(&e->lock);
   free(e);

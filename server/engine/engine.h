@@ -428,4 +428,72 @@ int engine_container_logs(engine *e, const char *ref, const engine_log_opts *o,
                           int (*fn)(const engine_log_line *l, void *data), void *data,
                           crio_err **err);
 
+/* ---- container filesystems, stats, exec ---------------------------------- */
+
+/* Mounts the rootfs if needed; *path: where. */
+int engine_container_mount(engine *e, const char *ref, char **path, char **id_out,
+                           crio_err **err);
+/* Refused while the container runs. */
+int engine_container_unmount(engine *e, const char *ref, char **id_out, crio_err **err);
+
+typedef struct engine_change {
+  char kind;                /* 'A', 'C', 'D' */
+  char *path;
+} engine_change;
+
+int engine_container_changes(engine *e, const char *ref, engine_change **out, size_t *n,
+                             crio_err **err);
+void engine_changes_free(engine_change *c, size_t n);
+/* Tar streams written to (export, copy out) or read from (copy in) fd. */
+int engine_container_export(engine *e, const char *ref, int fd, crio_err **err);
+int engine_container_copy_out(engine *e, const char *ref, const char *path, int fd,
+                              crio_err **err);
+int engine_container_copy_in(engine *e, const char *ref, const char *dir, int fd,
+                             crio_err **err);
+/* Checks what a stream needs (the container, a mounted rootfs) before it starts. */
+int engine_container_fs_check(engine *e, const char *ref, crio_err **err);
+
+typedef struct engine_net_stats {
+  char name[32];
+  uint64_t rx_bytes, rx_packets, rx_errors, rx_dropped;
+  uint64_t tx_bytes, tx_packets, tx_errors, tx_dropped;
+} engine_net_stats;
+
+typedef struct engine_stats {
+  char *id;
+  char *name;
+  int64_t timestamp_ns;
+  uint64_t cpu_usage_ns, cpu_user_ns, cpu_system_ns;
+  double cpu_rate;          /* cores, since the previous sample of this object */
+  uint64_t memory_usage, memory_working_set, memory_rss;
+  int64_t memory_limit;     /* -1: none */
+  uint64_t pids_current;
+  int64_t pids_limit;       /* -1: none */
+  uint64_t blkio_read_bytes, blkio_write_bytes;
+  int cgroup_version;
+  engine_net_stats *networks;
+  size_t n_networks;
+} engine_stats;
+
+/* A running (or paused) container's statistics. */
+int engine_container_stats(engine *e, const char *ref, engine_stats *out, crio_err **err);
+/* The pod's running containers summed, and the pod's network. */
+int engine_pod_stats(engine *e, const char *ref, engine_stats *out, crio_err **err);
+void engine_stats_clear(engine_stats *s);
+
+typedef struct engine_exec_result {
+  int exit_code;
+  bool timed_out;
+  char *out;
+  size_t out_len;
+  char *err;
+  size_t err_len;
+} engine_exec_result;
+
+/* Runs argv in a running container, output collected; killed at timeout_s
+ * (0: none). */
+int engine_exec_sync(engine *e, const char *ref, char *const *argv, int timeout_s,
+                     engine_exec_result *out, crio_err **err);
+void engine_exec_result_clear(engine_exec_result *r);
+
 #endif

@@ -26,6 +26,9 @@ struct engine {
   int exits_stop_fd[2];
   pthread_t exits_thread;
   bool exits_running;
+  /* the previous CPU sample of each container and pod, for rates */
+  pthread_mutex_t stats_lock;
+  void *cpu_samples;
   /* request bodies and archives being loaded: overlay_root/staging */
   char *upload_dir;
   /* held while layers are committed to or removed from the layer store

@@ -159,6 +159,7 @@ static tar_out *out_new(int fd, const char *what, dev_t dev)
 static int out_open(tar_out *o, crio_err **err)
 {
   if (archive_write_set_format_pax_restricted(o->a) != ARCHIVE_OK ||
+      archive_write_set_format_option(o->a, "pax", "xattrheader", "SCHILY") < ARCHIVE_WARN ||
       archive_write_add_filter_none(o->a) != ARCHIVE_OK ||
       archive_write_open2(o->a, o, NULL, out_write_cb, NULL, NULL) != ARCHIVE_OK)
     return out_error(o, err);
@@ -327,51 +328,14 @@ static int put_node(tar_out *o, int dfd, const char *name, const char *tarname,
   return S_ISREG(st->st_mode) ? put_data(o, fd, st->st_size, tarname, err) : 0;
 }
 
-static int name_cmp(const void *a, const void *b)
+static int not_dots(const struct dirent *d)
 {
-  return strcmp(*(char *const *) a, *(char *const *) b);
+  return strcmp(d->d_name, ".") != 0 && strcmp(d->d_name, "..") != 0;
 }
 
-static void names_free(char **v, size_t n)
+static int dirent_cmp(const struct dirent **a, const struct dirent **b)
 {
-  for (size_t i = 0; i < n; i++)
-    free(v[i]);
-  free(v);
-}
-
-/* The names in the directory dfd (left open), sorted. */
-static int list_names(tar_out *o, int dfd, const char *rel, char ***out, size_t *n,
-                      crio_err **err)
-{
-  int dup_fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-  _cleanup_closedir_ DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
-  if (!d) {
-    if (dup_fd >= 0)
-      close(dup_fd);
-    return crio_err_errno(err, CRIO_E_IO, errno, "%s: read directory /%s", o->what, rel);
-  }
-  char **v = NULL;
-  size_t len = 0, cap = 0;
-  struct dirent *de;
-  for (errno = 0; (de = readdir(d)); errno = 0) {
-    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-      continue;
-    if (len == cap) {
-      cap = cap ? cap * 2 : 16;
-      v = xrealloc(v, cap * sizeof *v);
-    }
-    v[len++] = xstrdup(de->d_name);
-  }
-  if (errno) {
-    int e = errno;
-    names_free(v, len);
-    return crio_err_errno(err, CRIO_E_IO, e, "%s: read directory /%s", o->what, rel);
-  }
-  if (len)
-    qsort(v, len, sizeof *v, name_cmp);
-  *out = v;
-  *n = len;
-  return 0;
+  return strcmp((*a)->d_name, (*b)->d_name);
 }
 
 static char *join_rel(const char *a, const char *b)
@@ -399,26 +363,32 @@ static int put_child(tar_out *o, int wfd, int *dfd, const char *rel, const char 
   return put_tree(o, wfd, child, tarname, err);
 }
 
-/* What directory rel below wfd holds, named prefix/NAME. */
+/* What directory rel below wfd holds, named prefix/NAME, in name order. */
 static int put_tree(tar_out *o, int wfd, const char *rel, const char *prefix, crio_err **err)
 {
   const uint64_t how = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
   int dfd = openat2_retry(wfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, how);
-  if (dfd < 0)
-    return rel[0] && (errno == ENOENT || errno == ENOTDIR || errno == ELOOP)
+  struct dirent **names = NULL;
+  int n = dfd < 0 ? -1 : scandirat(dfd, ".", &names, not_dots, dirent_cmp);
+  if (n < 0) {
+    int e = errno;
+    if (dfd >= 0)
+      close(dfd);
+    return rel[0] && (e == ENOENT || e == ENOTDIR || e == ELOOP)
                ? 0  /* replaced by the running container meanwhile */
-               : crio_err_errno(err, CRIO_E_IO, errno, "%s: open /%s", o->what, rel);
-  char **names = NULL;
-  size_t n = 0;
-  int r = list_names(o, dfd, rel, &names, &n, err);
-  for (size_t i = 0; r == 0 && i < n; i++) {
-    if (dfd < 0 && (dfd = openat2_retry(wfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, how)) < 0)
-      break;
-    r = put_child(o, wfd, &dfd, rel, names[i], prefix, err);
+               : crio_err_errno(err, CRIO_E_IO, e, "%s: read directory /%s", o->what, rel);
   }
+  int r = 0;
+  for (int i = 0; i < n; i++) {
+    if (r == 0 && dfd < 0)
+      dfd = openat2_retry(wfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, how);
+    if (r == 0 && dfd >= 0)
+      r = put_child(o, wfd, &dfd, rel, names[i]->d_name, prefix, err);
+    free(names[i]);
+  }
+  free(names);
   if (dfd >= 0)
     close(dfd);
-  names_free(names, n);
   return r;
 }
 

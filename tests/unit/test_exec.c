@@ -358,11 +358,16 @@ static void write_all(int fd, const char *s)
   assert_int_equal(write(fd, s, strlen(s)), (ssize_t) strlen(s));
 }
 
+/* A shell reading commands from the terminal. Not an interactive `sh`:
+ * runc sets the container pty's size once the shell runs, and busybox's
+ * line editor, redrawing on that SIGWINCH, may lose a line typed meanwhile. */
+static char *const tty_shell[] = { "sh", "-c", "while read -r l; do eval \"$l\"; done", NULL };
+
 static void test_start_tty(void **state)
 {
   (void) state;
   NEED_ROOT();
-  char *const argv[] = { "sh", NULL };
+  char *const *argv = tty_shell;
   exec_session s;
   crio_err *err = NULL;
   if (runtime_exec_start(&F.rt, F.id, argv, true, true, &s, &err) < 0)
@@ -390,14 +395,15 @@ static void test_start_tty_resize(void **state)
 {
   (void) state;
   NEED_ROOT();
-  char *const argv[] = { "sh", NULL };
+  char *const *argv = tty_shell;
   exec_session s;
   crio_err *err = NULL;
   if (runtime_exec_start(&F.rt, F.id, argv, true, true, &s, &err) < 0)
     fail_msg("exec start: %s", err->message);
   _cleanup_strbuf_ strbuf acc = STRBUF_INIT;
   write_all(s.pty, "stty size\n");
-  assert_true(read_until(s.pty, &acc, "24 80\r\n", 10000));   /* the initial size */
+  if (!read_until(s.pty, &acc, "24 80\r\n", 10000))   /* the initial size */
+    fail_msg("stty size did not say 24 80: \"%s\"", acc.data ? acc.data : "");
   assert_int_equal(exec_session_resize(&s, 30, 100, &err), 0);
   bool seen = false;
   for (int i = 0; i < 50 && !seen; i++) {   /* SIGWINCH reaches runc asynchronously */
