@@ -363,13 +363,20 @@ int kpod_client_download(kpod_client *c, const char *path, kpod_data_fn fn, void
 int kpod_client_upload(kpod_client *c, const char *path, const char *content_type, int fd,
                        long long size, json_t **out, crio_err **err)
 {
+  return kpod_client_upload_method(c, "POST", path, content_type, fd, size, out, err);
+}
+
+int kpod_client_upload_method(kpod_client *c, const char *method, const char *path,
+                              const char *content_type, int fd, long long size, json_t **out,
+                              crio_err **err)
+{
   __attribute__((cleanup(transfer_release))) transfer t = { 0 };
   t.uploading = 1;
   t.upload_fd = fd;
   t.upload_size = size;
   t.content_type = content_type;
   *out = NULL;
-  int r = client_perform(c, "POST", path, NULL, &t, err);
+  int r = client_perform(c, method, path, NULL, &t, err);
   if (r < 0)
     return r;
   if (t.status < 200 || t.status >= 300)
@@ -379,7 +386,7 @@ int kpod_client_upload(kpod_client *c, const char *path, const char *content_typ
   json_error_t jerr;
   *out = json_loadb(t.body.data, t.body.len, JSON_DECODE_ANY, &jerr);
   if (!*out)
-    return crio_err_set(err, CRIO_E_INTERNAL, "parse the answer of crio to POST %s: %s", path,
-                        jerr.text);
+    return crio_err_set(err, CRIO_E_INTERNAL, "parse the answer of crio to %s %s: %s", method,
+                        path, jerr.text);
   return 0;
 }

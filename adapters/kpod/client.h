@@ -48,6 +48,10 @@ int kpod_client_download(kpod_client *c, const char *path, kpod_data_fn fn, void
  * the answer's JSON, or NULL when it has none. */
 int kpod_client_upload(kpod_client *c, const char *path, const char *content_type, int fd,
                        long long size, json_t **out, crio_err **err);
+/* The same with another method than POST ("PUT"). */
+int kpod_client_upload_method(kpod_client *c, const char *method, const char *path,
+                              const char *content_type, int fd, long long size, json_t **out,
+                              crio_err **err);
 
 /* s percent-encoded for a path segment or query value. */
 char *kpod_url_escape(const char *s);

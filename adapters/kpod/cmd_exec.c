@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "container.h"

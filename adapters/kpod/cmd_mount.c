@@ -1,4 +1,3 @@
-#include <string.h>
 
 #include "container.h"
 #include "jsonutil.h"

@@ -10,7 +10,6 @@
 #include "stats_view.h"
 #include "template.h"
 #include "util/cleanup.h"
-#include "util/xalloc.h"
 
 /* podman's goterm: clear the screen, cursor home */
 #define STATS_CLEAR "\033[2J\033[1;1H"

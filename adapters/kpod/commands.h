@@ -10,7 +10,12 @@
 #include "command.h"
 
 #define KPOD_COMMANDS(X) \
+  X(attach)              \
+  X(cp)                  \
   X(create)              \
+  X(diff)                \
+  X(exec)                \
+  X(export)              \
   X(help)                \
   X(history)             \
   X(images)              \
@@ -21,6 +26,7 @@
   X(login)               \
   X(logout)              \
   X(logs)                \
+  X(mount)               \
   X(pause)               \
   X(pod)                 \
   X(ps)                  \
@@ -32,8 +38,10 @@
   X(run)                 \
   X(save)                \
   X(start)               \
+  X(stats)               \
   X(stop)                \
   X(tag)                 \
+  X(umount)              \
   X(unpause)             \
   X(version)             \
   X(wait)

@@ -59,6 +59,9 @@ void handle_container_changes(api_request *req, api_reply *reply);
 void handle_container_export(api_request *req, api_reply *reply);
 void handle_container_copy_out(api_request *req, api_reply *reply);
 void handle_container_copy_in(api_request *req, api_reply *reply);
+/* container_ws.c */
+void handle_container_exec_stream(api_request *req, api_reply *reply);
+void handle_container_attach(api_request *req, api_reply *reply);
 /* stats.c */
 void handle_container_stats(api_request *req, api_reply *reply);
 void handle_pod_stats(api_request *req, api_reply *reply);

@@ -40,6 +40,8 @@ static const api_route routes[] = {
   ROUTE("POST", "/v1/containers/{id}/rename", handle_container_rename),
   ROUTE("GET", "/v1/containers/{id}/logs", handle_container_logs),
   ROUTE("POST", "/v1/containers/{id}/exec", handle_container_exec),
+  ROUTE("GET", "/v1/containers/{id}/exec/stream", handle_container_exec_stream),
+  ROUTE("GET", "/v1/containers/{id}/attach", handle_container_attach),
   ROUTE("POST", "/v1/containers/{id}/mount", handle_container_mount),
   ROUTE("POST", "/v1/containers/{id}/unmount", handle_container_unmount),
   ROUTE("GET", "/v1/containers/{id}/changes", handle_container_changes),

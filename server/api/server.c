@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "server/api/api_internal.h"
+#include "server/api/ws_session.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/strbuf.h"
@@ -281,8 +282,9 @@ static int listen_tcp(const char *hostport, crio_err **err)
 
 static struct MHD_Daemon *start_daemon(api_server *srv, int fd)
 {
+  /* upgrade: exec and attach switch to WebSockets */
   unsigned int flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                       MHD_USE_ERROR_LOG;
+                       MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE;
   return MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, fd,
                           MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                           MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 300, MHD_OPTION_END);
@@ -335,10 +337,15 @@ void api_server_stop(api_server *srv)
 {
   if (!srv)
     return;
-  if (srv->tcp_daemon)
+  /* open WebSocket sessions would keep MHD_stop_daemon waiting */
+  if (srv->tcp_daemon) {
+    ws_sessions_end(srv->tcp_daemon);
     MHD_stop_daemon(srv->tcp_daemon);
-  if (srv->unix_daemon)
+  }
+  if (srv->unix_daemon) {
+    ws_sessions_end(srv->unix_daemon);
     MHD_stop_daemon(srv->unix_daemon);
+  }
   if (srv->unix_path)
     unlink(srv->unix_path);
   free(srv->unix_path);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,60 @@
 typedef struct ws_session {
   void (*run)(int fd, void *data);
   void *data;
+  int fd;                          /* while run runs */
+  const struct MHD_Daemon *daemon;
+  struct ws_session *next;
 } ws_session;
+
+/* The sessions that run, so that ws_sessions_end can cut them: an upgraded
+ * connection keeps MHD_stop_daemon waiting for as long as it lasts. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t live_gone = PTHREAD_COND_INITIALIZER;
+static ws_session *live;
+static const struct MHD_Daemon *ending;  /* the daemon ws_sessions_end stops */
+
+static void live_add(ws_session *s)
+{
+  pthread_mutex_lock(&live_lock);
+  s->next = live;
+  live = s;
+  if (s->daemon == ending)
+    shutdown(s->fd, SHUT_RDWR);
+  pthread_mutex_unlock(&live_lock);
+}
+
+static void live_remove(ws_session *s)
+{
+  pthread_mutex_lock(&live_lock);
+  for (ws_session **p = &live; *p; p = &(*p)->next)
+    if (*p == s) {
+      *p = s->next;
+      break;
+    }
+  pthread_cond_broadcast(&live_gone);
+  pthread_mutex_unlock(&live_lock);
+}
+
+static bool live_on(const struct MHD_Daemon *daemon)
+{
+  for (ws_session *s = live; s; s = s->next)
+    if (s->daemon == daemon)
+      return true;
+  return false;
+}
+
+void ws_sessions_end(struct MHD_Daemon *daemon)
+{
+  pthread_mutex_lock(&live_lock);
+  ending = daemon;
+  for (ws_session *s = live; s; s = s->next)
+    if (s->daemon == daemon)
+      shutdown(s->fd, SHUT_RDWR);  /* run's reads see the end; its writes fail */
+  while (daemon && live_on(daemon))
+    pthread_cond_wait(&live_gone, &live_lock);
+  ending = NULL;
+  pthread_mutex_unlock(&live_lock);
+}
 
 /* Called by MHD in the connection's thread once the 101 is out; in
  * thread-per-connection mode it may block for the whole session. */
@@ -33,6 +87,9 @@ static void on_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
   int flags = fcntl(sock, F_GETFL);
   if (flags >= 0 && (flags & O_NONBLOCK))
     fcntl(sock, F_SETFL, flags & ~O_NONBLOCK);
+  s->fd = sock;
+  s->daemon = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON)->daemon;
+  live_add(s);
   if (extra_in_size > 0) {
     /* RFC 6455 4.1: a client waits for the 101 before it sends frames. The
      * session is failed, and run sees a client that left at once. */
@@ -43,6 +100,7 @@ static void on_upgraded(void *cls, struct MHD_Connection *conn, void *con_cls,
   s->run(sock, s->data);
   ws_close(sock, WS_SERVER, WS_CLOSE_NORMAL, NULL, WS_CLOSE_WAIT_MS);
   MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+  live_remove(s);  /* before MHD closes the fd, which is after this returns */
   free(s);
 }
 

@@ -6,10 +6,12 @@
  * v5.channel.k8s.io it is chosen instead: the same plus message
  * {255, channel}, which says the client closed that channel (stdin's EOF).
  *
- * The daemon's MHD daemons need MHD_ALLOW_UPGRADE for the 101 to be sent. */
+ * The daemon's MHD daemons need MHD_ALLOW_UPGRADE for the 101 to be sent,
+ * and ws_sessions_end before MHD_stop_daemon. */
 #ifndef CRIO_API_WS_SESSION_H
 #define CRIO_API_WS_SESSION_H
 
+#include <microhttpd.h>
 #include <stddef.h>
 
 #include "server/api/router.h"
@@ -32,8 +34,10 @@ enum {
  * offered one of ours) and run(fd, data) is called in the connection's own
  * thread once the 101 has been sent, with the connection's socket in
  * blocking mode. run may send from several threads but must join them
- * before it returns and must not close fd; after run returns the session
- * is ended with a close frame (1000) unless a close was already exchanged.
+ * before it returns, must not close fd, and must return soon after
+ * ws_recv_channel reports the client gone (the daemon's stop waits for it).
+ * After run returns the session is ended with a close frame (1000) unless
+ * a close was already exchanged.
  * Do the work (start a process, attach) in run: when the client leaves
  * before the 101 is sent, run is never called.
  *
@@ -44,6 +48,12 @@ enum {
  * the caller's to free. */
 int ws_upgrade(api_request *req, api_reply *reply, void (*run)(int fd, void *data), void *data,
                crio_err **err);
+
+/* Cuts the sessions of daemon (their sockets are shut down: run's reads
+ * end, its writes fail) and waits until every run has returned. Call it
+ * right before MHD_stop_daemon(daemon), which otherwise waits for as long
+ * as any session lasts. One call at a time. */
+void ws_sessions_end(struct MHD_Daemon *daemon);
 
 /* buf (n bytes) as one binary message on channel. 0, or a negative
  * crio_code when the client is gone. Safe from several threads. */

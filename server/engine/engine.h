@@ -496,4 +496,37 @@ int engine_exec_sync(engine *e, const char *ref, char *const *argv, int timeout_
                      engine_exec_result *out, crio_err **err);
 void engine_exec_result_clear(engine_exec_result *r);
 
+/* An interactive exec: the process's terminal, or its pipes. */
+typedef struct engine_exec {
+  int pty;                  /* tty: read and write; else -1 */
+  int in, out, err;         /* no tty: pipes (in: -1 unless stdin); else -1 */
+  void *session;            /* the runtime's */
+} engine_exec;
+
+int engine_exec_start(engine *e, const char *ref, char *const *argv, bool tty, bool stdin_open,
+                      engine_exec *out, crio_err **err);
+int engine_exec_wait(engine_exec *x, int *exit_code, crio_err **err);
+int engine_exec_resize(engine_exec *x, unsigned short rows, unsigned short cols, crio_err **err);
+/* The end of the process's input (a pty gets ^D). */
+void engine_exec_close_stdin(engine_exec *x);
+void engine_exec_close(engine_exec *x);
+
+/* Attaching to a container's stdio through conmon. */
+typedef struct engine_attach {
+  int fd;
+  char *id;
+  char *ctl;                /* conmon's control FIFO (resize) */
+} engine_attach;
+
+int engine_attach_open(engine *e, const char *ref, engine_attach *out, crio_err **err);
+/* One message: *stream 1 stdout, 2 stderr; *n 0 at the end. */
+int engine_attach_read(engine_attach *a, int *stream, char *buf, size_t cap, size_t *n,
+                       crio_err **err);
+int engine_attach_write(engine_attach *a, const void *buf, size_t n, crio_err **err);
+int engine_attach_resize(engine_attach *a, unsigned short rows, unsigned short cols,
+                         crio_err **err);
+/* The end of the container's input, for one-shot stdin. */
+void engine_attach_close_stdin(engine_attach *a);
+void engine_attach_close(engine_attach *a);
+
 #endif

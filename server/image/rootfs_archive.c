@@ -261,27 +261,24 @@ static int put_data(tar_out *o, int fd, int64_t size, const char *tarname, crio_
   return 0;
 }
 
-/* Opens a file or directory to read its data and xattrs; -1 with errno 0
- * when it vanished or was replaced since st was taken. */
+/* Opens a file or directory to read its data and xattrs: *fd stays -1 when
+ * it vanished or was replaced since st was taken. */
 static int open_for_entry(tar_out *o, int dfd, const char *name, const struct stat *st,
-                          const char *tarname, crio_err **err)
+                          const char *tarname, int *fd, crio_err **err)
 {
   int flags = S_ISDIR(st->st_mode) ? O_RDONLY | O_DIRECTORY : O_RDONLY | O_NONBLOCK;
-  int fd = reopen_node(dfd, name, flags);
-  if (fd < 0) {
-    if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR) {
-      errno = 0;
-      return -1;
-    }
-    return crio_err_errno(err, CRIO_E_IO, errno, "%s: open %s", o->what, tarname);
-  }
+  int f = reopen_node(dfd, name, flags);
+  if (f < 0)
+    return errno == ENOENT || errno == ELOOP || errno == ENOTDIR
+               ? 0
+               : crio_err_errno(err, CRIO_E_IO, errno, "%s: open %s", o->what, tarname);
   struct stat now;
-  if (fstat(fd, &now) < 0 || now.st_ino != st->st_ino || now.st_dev != st->st_dev) {
-    close(fd);
-    errno = 0;
-    return -1;
+  if (fstat(f, &now) < 0 || now.st_ino != st->st_ino || now.st_dev != st->st_dev) {
+    close(f);
+    return 0;
   }
-  return fd;
+  *fd = f;
+  return 0;
 }
 
 /* The entry for name in dfd (see reopen_node), named tarname. */
@@ -318,9 +315,9 @@ static int put_node(tar_out *o, int dfd, const char *name, const char *tarname,
   }
   _cleanup_close_ int fd = -1;
   if (S_ISREG(st->st_mode) || S_ISDIR(st->st_mode)) {
-    fd = open_for_entry(o, dfd, name, st, tarname, err);
-    if (fd < 0)
-      return errno ? fd : 0;
+    int r = open_for_entry(o, dfd, name, st, tarname, &fd, err);
+    if (r < 0 || fd < 0)
+      return r;
     add_xattrs(e, fd);
   }
   if (archive_write_header(o->a, e) < ARCHIVE_WARN)
@@ -440,7 +437,8 @@ int rootfs_copy_out(const char *root, const char *path_in_container, int fd, cri
   int r = split_ctr_path(path_in_container, &rel, &base, err);
   if (r < 0)
     return r;
-  _cleanup_close_ int node = openat2_retry(rootfd, rel, O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+  _cleanup_close_ int node =
+      openat2_retry(rootfd, rel, O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
   struct stat st;
   if (node < 0 && (errno == ENOENT || errno == ENOTDIR))
     return crio_err_set(err, CRIO_E_NOT_FOUND, "no such file or directory in the container: %s",
@@ -480,7 +478,6 @@ typedef struct tar_in {
   const char *raw;   /* the entry's name as in the tar */
   dir_time *dirs;    /* directory times, set at the end */
   size_t n_dirs, cap_dirs;
-  char buf[COPY_BUF];
 } tar_in;
 
 /* raw (the entry's path or, label "hardlink target", its target) without
@@ -510,12 +507,12 @@ static int in_resolve_error(tar_in *t, const char *dir, crio_err **err)
 {
   if (errno == EXDEV || errno == ELOOP)
     return crio_err_set(err, CRIO_E_INVALID,
-                        "%s: tar entry %s: /%s leads out of the destination through a symlink",
+                        "%s: tar entry %s: %s leads out of the destination through a symlink",
                         t->what, t->raw, dir);
   if (errno == ENOTDIR)
-    return crio_err_set(err, CRIO_E_INVALID, "%s: tar entry %s: /%s is not a directory", t->what,
+    return crio_err_set(err, CRIO_E_INVALID, "%s: tar entry %s: %s is not a directory", t->what,
                         t->raw, dir);
-  return crio_err_errno(err, CRIO_E_IO, errno, "%s: tar entry %s: open /%s", t->what, t->raw, dir);
+  return crio_err_errno(err, CRIO_E_IO, errno, "%s: tar entry %s: open %s", t->what, t->raw, dir);
 }
 
 /* The directory rel below the destination (symlinks followed only while
@@ -535,7 +532,7 @@ static int in_open_dir(tar_in *t, const char *rel, bool create, crio_err **err)
     fd = openat2_retry(t->destfd, p, O_PATH | O_DIRECTORY, how);
     if (fd < 0 && errno == ENOENT) {
       if (mkdirat(prev >= 0 ? prev : t->destfd, comp, 0755) < 0 && errno != EEXIST)
-        return crio_err_errno(err, CRIO_E_IO, errno, "%s: tar entry %s: make directory /%s",
+        return crio_err_errno(err, CRIO_E_IO, errno, "%s: tar entry %s: make directory %s",
                               t->what, t->raw, p);
       fd = openat2_retry(t->destfd, p, O_PATH | O_DIRECTORY, how);
     }
@@ -692,7 +689,7 @@ static int in_entry(tar_in *t, crio_err **err)
   if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
     keep = S_ISDIR(st.st_mode) && type == AE_IFDIR && !archive_entry_hardlink(e);
     if (!keep && unlinkat(pfd, base, S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) < 0)
-      return crio_err_errno(err, CRIO_E_IO, errno, "%s: tar entry %s: replace /%s", t->what,
+      return crio_err_errno(err, CRIO_E_IO, errno, "%s: tar entry %s: replace %s", t->what,
                             t->raw, rel);
   }
   return in_make(t, pfd, base, rel, err);

@@ -378,6 +378,15 @@ static void test_start_tty(void **state)
   assert_int_equal(s.err, -1);
   assert_true(s.pid > 1);
   assert_int_equal(kill(s.pid, 0), 0);
+  /* the runtime leads a session whose controlling terminal is the pty (the
+   * kernel's SIGWINCH on a resize needs it): field 7 of stat, tty_nr */
+  _cleanup_free_ char *stat_path = xasprintf("/proc/%d/stat", (int) s.runc_pid);
+  _cleanup_free_ char *stat_text = NULL;
+  assert_int_equal(read_file(stat_path, &stat_text, NULL, NULL), 0);
+  int sid = 0, tty_nr = 0;
+  assert_int_equal(sscanf(strrchr(stat_text, ')') + 2, "%*c %*d %*d %d %d", &sid, &tty_nr), 2);
+  assert_int_equal(sid, s.runc_pid);
+  assert_int_not_equal(tty_nr, 0);
   write_all(s.pty, "echo $((6*7))\nexit 5\n");
   _cleanup_strbuf_ strbuf acc = STRBUF_INIT;
   if (!read_until(s.pty, &acc, "42\r\n", 10000))
@@ -391,6 +400,19 @@ static void test_start_tty(void **state)
   assert_int_equal(s.pty, -1);
 }
 
+/* `stty size` until it says want: the runtime applies a size (the first
+ * one, a resize on SIGWINCH) asynchronously. */
+static void expect_stty_size(int pty, strbuf *acc, const char *want)
+{
+  _cleanup_free_ char *line = xasprintf("%s\r\n", want);
+  for (int i = 0; i < 50; i++) {
+    write_all(pty, "stty size\n");
+    if (read_until(pty, acc, line, 200))
+      return;
+  }
+  fail_msg("stty size never said %s: \"%s\"", want, acc->data ? acc->data : "");
+}
+
 static void test_start_tty_resize(void **state)
 {
   (void) state;
@@ -401,17 +423,9 @@ static void test_start_tty_resize(void **state)
   if (runtime_exec_start(&F.rt, F.id, argv, true, true, &s, &err) < 0)
     fail_msg("exec start: %s", err->message);
   _cleanup_strbuf_ strbuf acc = STRBUF_INIT;
-  write_all(s.pty, "stty size\n");
-  if (!read_until(s.pty, &acc, "24 80\r\n", 10000))   /* the initial size */
-    fail_msg("stty size did not say 24 80: \"%s\"", acc.data ? acc.data : "");
+  expect_stty_size(s.pty, &acc, "24 80");   /* the initial size */
   assert_int_equal(exec_session_resize(&s, 30, 100, &err), 0);
-  bool seen = false;
-  for (int i = 0; i < 50 && !seen; i++) {   /* SIGWINCH reaches runc asynchronously */
-    write_all(s.pty, "stty size\n");
-    seen = read_until(s.pty, &acc, "30 100\r\n", 200);
-  }
-  if (!seen)
-    fail_msg("stty size never said 30 100: \"%s\"", acc.data);
+  expect_stty_size(s.pty, &acc, "30 100");
   write_all(s.pty, "exit\n");
   int code = -1;
   assert_int_equal(exec_session_wait(&s, &code, &err), 0);

@@ -197,6 +197,7 @@ typedef struct ent {
   mode_t perm;
   const char *data, *link, *hardlink;
   int64_t uid;
+  unsigned major, minor;
 } ent;
 
 /* A memfd holding the tar of ents, positioned at its start. */
@@ -219,6 +220,8 @@ static int tar_of(const ent *ents, size_t n)
       archive_entry_set_symlink(e, x->link);
     if (x->hardlink)
       archive_entry_set_hardlink(e, x->hardlink);
+    archive_entry_set_rdevmajor(e, x->major);
+    archive_entry_set_rdevminor(e, x->minor);
     size_t len = x->data ? strlen(x->data) : 0;
     archive_entry_set_size(e, (la_int64_t) len);
     assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
@@ -399,6 +402,8 @@ static void test_copy_in_round_trip(void **state)
     { .path = "dir/ln", .type = AE_IFLNK, .link = "../f" },
     { .path = "hard", .hardlink = "f" },
     { .path = "/abs", .data = "leading slash dropped" },
+    { .path = "dev/null", .type = AE_IFCHR, .perm = 0620, .major = 1, .minor = 3, .uid = 5 },
+    { .path = "fifo", .type = AE_IFIFO, .perm = 0604 },
   };
   crio_err *err = NULL;
   assert_int_equal(copy_in(f, "/dst", ents, ARRAY_SIZE(ents), &err), 0);
@@ -417,6 +422,15 @@ static void test_copy_in_round_trip(void **state)
   _cleanup_free_ char *abs = at(f->root, "dst/abs"), *g = at(f->root, "dst/sub/g");
   assert_true(exists(abs));
   assert_true(exists(g));
+  _cleanup_free_ char *null = at(f->root, "dst/dev/null"), *fifo = at(f->root, "dst/fifo");
+  assert_int_equal(lstat(null, &st), 0);
+  assert_true(S_ISCHR(st.st_mode));
+  assert_int_equal(st.st_rdev, makedev(1, 3));
+  assert_int_equal(st.st_mode & 07777, 0620);
+  assert_int_equal(st.st_uid, 5);
+  assert_int_equal(lstat(fifo, &st), 0);
+  assert_true(S_ISFIFO(st.st_mode));
+  assert_int_equal(st.st_mode & 07777, 0604);
 
   tar_list l;
   copy_out(f, "/dst/f", &l);

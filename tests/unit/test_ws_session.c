@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+  ws_sessions_end(daemon_handle);
   MHD_stop_daemon(daemon_handle);
   unlink(sock_path);
   rmdir(dir);
@@ -370,6 +372,35 @@ static void test_detach_keys_and_resize_parsing(void **state)
   assert_int_equal(ws_resize_parse("nope", 4, &w, &h, NULL), -CRIO_E_INVALID);
 }
 
+static void *end_sessions(void *arg)
+{
+  ws_sessions_end(daemon_handle);
+  return NULL;
+}
+
+/* A stopping daemon cuts open sessions instead of waiting for them. */
+static void test_sessions_end_cuts_open_sessions(void **state)
+{
+  int fd = -1, protocol = 0;
+  assert_int_equal(ws_client_connect(url, NULL, "/echo", &fd, &protocol, NULL), 0);
+  assert_int_equal(ws_send(fd, WS_CLIENT, WS_OP_BINARY, "\0ping", 5, NULL), 0);
+  ws_message m;
+  assert_int_equal(ws_recv(fd, WS_CLIENT, 1024, &m, NULL), 0);  /* the session runs */
+  assert_string_equal(m.data, "\1ping");
+  ws_message_release(&m);
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, end_sessions, NULL), 0);
+  pthread_join(t, NULL);  /* returns: run saw the end and returned */
+  assert_int_equal(ws_recv(fd, WS_CLIENT, 1024, &m, NULL), 0);
+  assert_int_equal(m.opcode, WS_OP_CLOSE);
+  close(fd);
+  /* the daemon serves new sessions afterwards */
+  session_run s;
+  run_session("/echo?exit=4", "", 0, false, NULL, -1, &s);
+  assert_int_equal(s.exit_code, 4);
+  session_done(&s);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -383,6 +414,7 @@ int main(void)
     cmocka_unit_test(test_101_answer),
     cmocka_unit_test(test_status_json_shape),
     cmocka_unit_test(test_detach_keys_and_resize_parsing),
+    cmocka_unit_test(test_sessions_end_cuts_open_sessions),
   };
   alarm(120);  /* a hung session fails the test instead of the whole run */
   return cmocka_run_group_tests(tests, setup, teardown);
