@@ -110,3 +110,22 @@ int pod_network_teardown(engine *e, const char *id, const engine_pod_spec *s, co
   settings_clear(&n);
   return r;
 }
+
+int pod_network_check(engine *e, const char *id, const engine_pod_spec *s, const char *netns,
+                      crio_err **err)
+{
+  if (s->host_network || !s->network)
+    return 0;
+  net_settings n;
+  settings_get(e, &n);
+  cni_network *net = NULL;
+  int r = cni_network_load(n.network_dir, s->network, &net, err);
+  cni_port_mapping *ports = xzalloc((s->n_ports + 1) * sizeof *ports);
+  cni_runtime rt = runtime_of(id, s, netns, &n, ports);
+  if (r == 0)
+    r = cni_check(net, &rt, err);
+  free(ports);
+  cni_network_free(net);
+  settings_clear(&n);
+  return r;
+}

@@ -17,6 +17,9 @@ int pod_load(engine *e, const char *ref, store_pod **row, engine_pod_spec *spec,
  * configuration exists. */
 int pod_network_setup(engine *e, const char *id, engine_pod_spec *s, const char *netns,
                       char **ips_json, crio_err **err);
+/* CNI CHECK of a pod's network (at start, for pods that survived). */
+int pod_network_check(engine *e, const char *id, const engine_pod_spec *s, const char *netns,
+                      crio_err **err);
 /* CNI DEL; idempotent. */
 int pod_network_teardown(engine *e, const char *id, const engine_pod_spec *s, const char *netns,
                          crio_err **err);

@@ -80,9 +80,12 @@ static void reconcile_pods(engine *e)
     pod_pins(e, pods.items[i].id, &spec, &pins);
     bool ok = (!pins.net || ns_pin_valid(pins.net)) && (!pins.ipc || ns_pin_valid(pins.ipc)) &&
               (!pins.uts || ns_pin_valid(pins.uts));
+    _cleanup_err_ crio_err *err = NULL;
     if (!ok) {
       log_warn("pod %s: its namespaces are gone; marking it NOTREADY", pods.items[i].name);
       store_pod_update_state(e->store, pods.items[i].id, STORE_POD_NOTREADY, NULL, NULL);
+    } else if (pod_network_check(e, pods.items[i].id, &spec, pins.net, &err) < 0) {
+      log_warn("pod %s: CNI CHECK failed: %s", pods.items[i].name, err->message);
     }
     ns_pins_clear(&pins);
     engine_pod_spec_clear(&spec);

@@ -120,3 +120,12 @@ def test_failing_plugin_leaves_nothing(tmp_path, registry):
     finally:
         d.stop()
         subprocess.run(["ip", "link", "del", bridge], capture_output=True)
+
+
+def test_network_survives_a_daemon_restart(net, registry):
+    pod = make_pod(net, name="keep")
+    net.kill()
+    net.start()
+    again = net.get_json("/v1/pods/keep")
+    assert again["state"] == "READY" and again["ips"] == pod["ips"]
+    assert "CNI CHECK failed" not in net.logs()
