@@ -12,6 +12,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "adapters/cri/cri_server.h"
 #include "server/api/api.h"
 #include "server/engine/engine.h"
 #include "util/cleanup.h"
@@ -118,6 +119,7 @@ typedef struct daemon_state {
   crio_config *cfg;
   engine *engine;
   api_server *api;
+  cri_server *cri;
 } daemon_state;
 
 static void warn_unreloadable(const crio_config *old, const crio_config *next)
@@ -208,6 +210,8 @@ static int daemon_start(daemon_state *d, crio_err **err)
                        .enable_metrics = d->cfg->enable_metrics };
   if (api_server_start(d->engine, &opts, &d->api, err) < 0)
     return crio_err_wrap(err, "start REST API");
+  if (cri_server_start(d->engine, d->cfg->cri_socket, &d->cri, err) < 0)
+    return crio_err_wrap(err, "start CRI server");
   return 0;
 }
 
@@ -228,10 +232,11 @@ int daemon_run(const crio_flags *flags, crio_config *cfg)
     fprintf(stderr, "crio: %s\n", err ? err->message : "start failed");
     status = 1;
   } else {
-    log_info("crio %s ready: REST API on %s%s%s", CRIO_VERSION, d.cfg->api_socket,
-             d.cfg->listen[0] ? " and " : "", d.cfg->listen);
+    log_info("crio %s ready: CRI on %s, REST API on %s%s%s", CRIO_VERSION, d.cfg->cri_socket,
+             d.cfg->api_socket, d.cfg->listen[0] ? " and " : "", d.cfg->listen);
     daemon_loop(&d, sfd);
   }
+  cri_server_stop(d.cri);
   api_server_stop(d.api);
   engine_close(d.engine);
   config_free(d.cfg);
