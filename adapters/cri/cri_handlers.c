@@ -167,10 +167,26 @@ static const cri_method methods[] = {
     h_image_status },
 };
 
+static const cri_method *table_find(const cri_method *t, size_t n, const char *name)
+{
+  for (size_t i = 0; t && i < n; i++)
+    if (strcmp(t[i].name, name) == 0)
+      return &t[i];
+  return NULL;
+}
+
 const cri_method *cri_method_find(const char *name)
 {
-  for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
-    if (strcmp(methods[i].name, name) == 0)
-      return &methods[i];
-  return NULL;
+  const cri_method *m = table_find(methods, sizeof methods / sizeof methods[0], name);
+  size_t n = 0;
+  const cri_method *t;
+  if (!m) {
+    t = cri_sandbox_methods(&n);
+    m = table_find(t, n, name);
+  }
+  if (!m) {
+    t = cri_image_methods(&n);
+    m = table_find(t, n, name);
+  }
+  return m;
 }

@@ -20,6 +20,11 @@ typedef struct cri_method {
   cri_handler_fn handler;
 } cri_method;
 
+/* More tables, one a file of handlers (cri_sandbox.c: pods and containers;
+ * cri_images.c: the ImageService and stats). */
+const cri_method *cri_sandbox_methods(size_t *n);
+const cri_method *cri_image_methods(size_t *n);
+
 /* NULL when crio-c does not answer the method. */
 const cri_method *cri_method_find(const char *name);
 
