@@ -20,117 +20,27 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server/image/fsutil.h"
-#include "server/image/layer_extract.h"
 #include "server/runtime/attach.h"
 #include "server/runtime/conmon.h"
-#include "server/runtime/oci_runtime.h"
-#include "server/runtime/oci_spec.h"
-#include "server/runtime/runtime_probe.h"
-#include "util/cleanup.h"
-#include "util/fs.h"
 #include "util/strbuf.h"
-#include "util/xalloc.h"
+#include "ctr_test_util.h"
 
 typedef struct fixture {
-  char *tmp;
-  char *rootfs;
-  char *exits;
-  char *sockets;
   char *long_sockets;   /* SOCKDIR/<id>/attach longer than sun_path */
-  char *cgroup_parent;
-  char *runc;
-  char *conmon;
-  oci_runtime rt;
 } fixture;
 
-static fixture F;
-
-#define NEED_ROOT()                                                          \
-  do {                                                                       \
-    if (geteuid() != 0) {                                                    \
-      print_message("skipped: conmon and runc need root (CAP_SYS_ADMIN)\n"); \
-      skip();                                                                \
-    }                                                                        \
-  } while (0)
-
-static int64_t now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *busybox_layer(void)
-{
-  const char *src = getenv("CRIO_SOURCE_DIR");
-  const char *cache = getenv("CRIO_TEST_CACHE");
-  _cleanup_free_ char *out = xasprintf("%s/oci", cache ? cache : "/tmp/crio-test-cache");
-  _cleanup_free_ char *cmd = xasprintf("/usr/bin/python3 %s/tests/fixtures/build_images.py %s >/dev/null",
-                                       src ? src : ".", out);
-  assert_int_equal(system(cmd), 0);
-  _cleanup_free_ char *index_path = xasprintf("%s/busybox/index.json", out);
-  json_t *index = json_load_file(index_path, 0, NULL);
-  assert_non_null(index);
-  const char *md = json_string_value(json_object_get(json_array_get(json_object_get(index, "manifests"), 0), "digest"));
-  _cleanup_free_ char *mpath = xasprintf("%s/busybox/blobs/sha256/%s", out, strchr(md, ':') + 1);
-  json_t *manifest = json_load_file(mpath, 0, NULL);
-  assert_non_null(manifest);
-  const char *ld = json_string_value(json_object_get(json_array_get(json_object_get(manifest, "layers"), 0), "digest"));
-  char *blob = xasprintf("%s/busybox/blobs/sha256/%s", out, strchr(ld, ':') + 1);
-  json_decref(manifest);
-  json_decref(index);
-  return blob;
-}
+static ctr_test_env F;
+static fixture X;
 
 static int group_setup(void **state)
 {
   (void) state;
   if (geteuid() != 0)
     return 0;
-  F.tmp = xstrdup("/tmp/crio-attach-XXXXXX");
-  assert_non_null(mkdtemp(F.tmp));
-  F.rootfs = path_join(F.tmp, "rootfs");
-  F.exits = path_join(F.tmp, "exits");
-  F.sockets = path_join(F.tmp, "s");
-  char *runc_root = path_join(F.tmp, "runc");
-  const char *dirs[] = { F.rootfs, F.exits, F.sockets, runc_root };
-  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-    assert_int_equal(mkdir(dirs[i], 0700), 0);
-  F.long_sockets = xasprintf("%s/%0120d", F.tmp, 0);
-  assert_int_equal(mkdir(F.long_sockets, 0700), 0);
-  _cleanup_free_ char *blob = busybox_layer();
-  crio_err *err = NULL;
-  if (layer_extract_file(blob, F.rootfs, NULL, &err) < 0)
-    fail_msg("extract busybox: %s", err->message);
-  F.cgroup_parent = xasprintf("/crio-c-test-%d", (int) getpid());
-  F.runc = runtime_find_binary(NULL, "runc");
-  F.conmon = runtime_find_binary(NULL, "conmon");
-  assert_non_null(F.runc);
-  assert_non_null(F.conmon);
-  F.rt = (oci_runtime){ .path = F.runc, .root = runc_root };
+  ctr_test_env_setup(&F, "/tmp/crio-attach-XXXXXX");
+  X.long_sockets = xasprintf("%s/%0120d", F.tmp, 0);
+  assert_int_equal(mkdir(X.long_sockets, 0700), 0);
   return 0;
-}
-
-static void remove_cgroups(void)
-{
-  _cleanup_closedir_ DIR *d = opendir("/sys/fs/cgroup");
-  struct dirent *de;
-  while (d && (de = readdir(d))) {
-    if (de->d_name[0] == '.')
-      continue;
-    _cleanup_free_ char *parent = xasprintf("/sys/fs/cgroup/%s%s", de->d_name, F.cgroup_parent);
-    _cleanup_closedir_ DIR *p = opendir(parent);
-    struct dirent *ce;
-    while (p && (ce = readdir(p))) {
-      _cleanup_free_ char *child = path_join(parent, ce->d_name);
-      struct stat st;
-      if (ce->d_name[0] != '.' && lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
-        rmdir(child);
-    }
-    if (rmdir(parent) < 0 && errno != ENOENT)
-      print_error("rmdir %s: %s\n", parent, strerror(errno));
-  }
 }
 
 static int group_teardown(void **state)
@@ -138,12 +48,8 @@ static int group_teardown(void **state)
   (void) state;
   if (!F.tmp)
     return 0;
-  remove_cgroups();
-  rm_rf_at(F.tmp, NULL);
-  char *owned[] = { F.tmp, F.rootfs, F.exits, F.sockets, F.long_sockets, F.cgroup_parent, F.runc,
-                    F.conmon, (char *) F.rt.root };
-  for (size_t i = 0; i < ARRAY_SIZE(owned); i++)
-    free(owned[i]);
+  ctr_test_env_teardown(&F);
+  free(X.long_sockets);
   return 0;
 }
 
@@ -166,7 +72,7 @@ static void ctr_run(ctr *c, const char *name, const ctr_opts *o)
 {
   c->id = xasprintf("t%d-%s", (int) getpid(), name);
   c->bundle = path_join(F.tmp, name);
-  c->sockets = o->long_socket_dir ? F.long_sockets : F.sockets;
+  c->sockets = o->long_socket_dir ? X.long_sockets : F.sockets;
   c->fd = -1;
   assert_int_equal(mkdir(c->bundle, 0700), 0);
   _cleanup_free_ char *cgroup = xasprintf("%s/%s", F.cgroup_parent, c->id);
@@ -175,12 +81,8 @@ static void ctr_run(ctr *c, const char *name, const ctr_opts *o)
   oci_spec_input in = { .rootfs = F.rootfs, .readonly_rootfs = true, .args = { args, 3 },
                         .env = { env, 2 }, .terminal = o->terminal, .cgroups_path = cgroup,
                         .resources = { .pids_limit = 64 } };
-  _cleanup_free_ char *json = NULL;
+  ctr_test_write_config(c->bundle, &in);
   crio_err *err = NULL;
-  if (oci_spec_generate(&in, &json, &err) < 0)
-    fail_msg("spec: %s", err->message);
-  _cleanup_free_ char *config = path_join(c->bundle, "config.json");
-  assert_int_equal(write_file_atomic(config, json, strlen(json), 0600, NULL), 0);
   conmon_create_opts co = { .conmon_path = F.conmon, .runtime_path = F.runc,
                             .runtime_root = F.rt.root, .id = c->id, .bundle = c->bundle,
                             .exit_dir = F.exits, .socket_dir = c->sockets, .terminal = o->terminal,
@@ -247,7 +149,7 @@ static void test_stdin_reaches_container(void **state)
   NEED_ROOT();
   ctr c = { 0 };
   ctr_opts o = { .script = "while read l; do echo \"got $l\"; done", .long_socket_dir = true };
-  _cleanup_free_ char *probe = xasprintf("%s/t%d-echo/attach", F.long_sockets, (int) getpid());
+  _cleanup_free_ char *probe = xasprintf("%s/t%d-echo/attach", X.long_sockets, (int) getpid());
   struct sockaddr_un addr;
   assert_true(strlen(probe) >= sizeof addr.sun_path);   /* through /proc/self/fd */
   ctr_run(&c, "echo", &o);

@@ -19,100 +19,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server/image/fsutil.h"
-#include "server/image/layer_extract.h"
 #include "server/runtime/conmon.h"
-#include "server/runtime/oci_runtime.h"
-#include "server/runtime/oci_spec.h"
-#include "server/runtime/runtime_probe.h"
-#include "util/cleanup.h"
-#include "util/fs.h"
-#include "util/xalloc.h"
+#include "ctr_test_util.h"
 
-typedef struct fixture {
-  char *tmp;
-  char *rootfs;
-  char *exits;
-  char *sockets;
-  char *cgroup_parent;   /* "/crio-c-test-<pid>" */
-  char *runc;
-  char *runc_root;
-  char *conmon;
-  oci_runtime rt;
-} fixture;
-
-static fixture F;
-
-static char *busybox_layer(void)
-{
-  const char *src = getenv("CRIO_SOURCE_DIR");
-  const char *cache = getenv("CRIO_TEST_CACHE");
-  _cleanup_free_ char *out = xasprintf("%s/oci", cache ? cache : "/tmp/crio-test-cache");
-  _cleanup_free_ char *cmd = xasprintf("/usr/bin/python3 %s/tests/fixtures/build_images.py %s >/dev/null",
-                                       src ? src : ".", out);
-  assert_int_equal(system(cmd), 0);
-  _cleanup_free_ char *index_path = xasprintf("%s/busybox/index.json", out);
-  json_t *index = json_load_file(index_path, 0, NULL);
-  assert_non_null(index);
-  const char *md = json_string_value(json_object_get(json_array_get(json_object_get(index, "manifests"), 0), "digest"));
-  _cleanup_free_ char *mpath = xasprintf("%s/busybox/blobs/sha256/%s", out, strchr(md, ':') + 1);
-  json_t *manifest = json_load_file(mpath, 0, NULL);
-  assert_non_null(manifest);
-  const char *ld = json_string_value(json_object_get(json_array_get(json_object_get(manifest, "layers"), 0), "digest"));
-  char *blob = xasprintf("%s/busybox/blobs/sha256/%s", out, strchr(ld, ':') + 1);
-  json_decref(manifest);
-  json_decref(index);
-  return blob;
-}
+static ctr_test_env F;
 
 static int group_setup(void **state)
 {
   (void) state;
   if (geteuid() != 0)
     return 0;
-  F.tmp = xstrdup("/tmp/crio-conmon-XXXXXX");
-  assert_non_null(mkdtemp(F.tmp));
-  F.rootfs = path_join(F.tmp, "rootfs");
-  F.exits = path_join(F.tmp, "exits");
-  F.sockets = path_join(F.tmp, "s");
-  F.runc_root = path_join(F.tmp, "runc");
-  const char *dirs[] = { F.rootfs, F.exits, F.sockets, F.runc_root };
-  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-    assert_int_equal(mkdir(dirs[i], 0700), 0);
-  _cleanup_free_ char *blob = busybox_layer();
-  crio_err *err = NULL;
-  if (layer_extract_file(blob, F.rootfs, NULL, &err) < 0)
-    fail_msg("extract busybox: %s", err->message);
-  F.cgroup_parent = xasprintf("/crio-c-test-%d", (int) getpid());
-  F.runc = runtime_find_binary(NULL, "runc");
-  F.conmon = runtime_find_binary(NULL, "conmon");
-  assert_non_null(F.runc);
-  assert_non_null(F.conmon);
-  F.rt = (oci_runtime){ .path = F.runc, .root = F.runc_root };
+  ctr_test_env_setup(&F, "/tmp/crio-conmon-XXXXXX");
   return 0;
-}
-
-/* rmdir the test's cgroup parent (and anything runc left under it) in every
- * v1 hierarchy and the unified one. */
-static void remove_cgroups(void)
-{
-  _cleanup_closedir_ DIR *d = opendir("/sys/fs/cgroup");
-  struct dirent *de;
-  while (d && (de = readdir(d))) {
-    if (de->d_name[0] == '.')
-      continue;
-    _cleanup_free_ char *parent = xasprintf("/sys/fs/cgroup/%s%s", de->d_name, F.cgroup_parent);
-    _cleanup_closedir_ DIR *p = opendir(parent);
-    struct dirent *ce;
-    while (p && (ce = readdir(p))) {
-      _cleanup_free_ char *child = path_join(parent, ce->d_name);
-      struct stat st;
-      if (ce->d_name[0] != '.' && lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
-        rmdir(child);
-    }
-    if (rmdir(parent) < 0 && errno != ENOENT)
-      print_error("rmdir %s: %s\n", parent, strerror(errno));
-  }
 }
 
 static int group_teardown(void **state)
@@ -120,26 +38,9 @@ static int group_teardown(void **state)
   (void) state;
   if (!F.tmp)
     return 0;
-  remove_cgroups();
-  rm_rf_at(F.tmp, NULL);
-  free(F.tmp);
-  free(F.rootfs);
-  free(F.exits);
-  free(F.sockets);
-  free(F.runc_root);
-  free(F.cgroup_parent);
-  free(F.runc);
-  free(F.conmon);
+  ctr_test_env_teardown(&F);
   return 0;
 }
-
-#define NEED_ROOT()                                                          \
-  do {                                                                       \
-    if (geteuid() != 0) {                                                    \
-      print_message("skipped: conmon and runc need root (CAP_SYS_ADMIN)\n"); \
-      skip();                                                                \
-    }                                                                        \
-  } while (0)
 
 typedef struct ctr {
   char *id;
@@ -175,18 +76,13 @@ static void ctr_prepare(ctr *c, const char *name, oci_strv args, int64_t memory_
                         .env = { env, 2 }, .hostname = "ctr", .cgroups_path = c->cgroup,
                         .has_oom_score_adj = true, .oom_score_adj = -998,   /* clamped */
                         .resources = { .memory_limit = memory_limit, .pids_limit = 64 } };
-  _cleanup_free_ char *json = NULL;
-  crio_err *err = NULL;
-  if (oci_spec_generate(&in, &json, &err) < 0)
-    fail_msg("spec: %s", err->message);
-  _cleanup_free_ char *config = path_join(c->bundle, "config.json");
-  assert_int_equal(write_file_atomic(config, json, strlen(json), 0600, NULL), 0);
+  ctr_test_write_config(c->bundle, &in);
 }
 
 static int ctr_create(ctr *c, crio_err **err)
 {
   conmon_create_opts o = { .conmon_path = F.conmon, .runtime_path = F.runc,
-                           .runtime_root = F.runc_root, .id = c->id, .bundle = c->bundle,
+                           .runtime_root = F.rt.root, .id = c->id, .bundle = c->bundle,
                            .exit_dir = F.exits, .persist_dir = c->persist, .log_path = c->log,
                            .socket_dir = F.sockets, .timeout_sec = 30 };
   int r = conmon_create_container(&o, &c->pid, err);

@@ -20,96 +20,41 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server/image/fsutil.h"
-#include "server/image/layer_extract.h"
 #include "server/runtime/conmon.h"
 #include "server/runtime/exec.h"
-#include "server/runtime/oci_runtime.h"
-#include "server/runtime/oci_spec.h"
-#include "server/runtime/runtime_probe.h"
-#include "util/cleanup.h"
-#include "util/fs.h"
 #include "util/strbuf.h"
-#include "util/xalloc.h"
+#include "ctr_test_util.h"
 
 typedef struct fixture {
-  char *tmp;
-  char *rootfs;
-  char *exits;
-  char *sockets;
   char *bundle;
-  char *cgroup_parent;
-  char *runc;
-  char *conmon;
   char *id;          /* the running `sleep 1000` */
-  oci_runtime rt;
 } fixture;
 
-static fixture F;
-
-#define NEED_ROOT()                                                          \
-  do {                                                                       \
-    if (geteuid() != 0) {                                                    \
-      print_message("skipped: conmon and runc need root (CAP_SYS_ADMIN)\n"); \
-      skip();                                                                \
-    }                                                                        \
-  } while (0)
-
-static int64_t now_ms(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *busybox_layer(void)
-{
-  const char *src = getenv("CRIO_SOURCE_DIR");
-  const char *cache = getenv("CRIO_TEST_CACHE");
-  _cleanup_free_ char *out = xasprintf("%s/oci", cache ? cache : "/tmp/crio-test-cache");
-  _cleanup_free_ char *cmd = xasprintf("/usr/bin/python3 %s/tests/fixtures/build_images.py %s >/dev/null",
-                                       src ? src : ".", out);
-  assert_int_equal(system(cmd), 0);
-  _cleanup_free_ char *index_path = xasprintf("%s/busybox/index.json", out);
-  json_t *index = json_load_file(index_path, 0, NULL);
-  assert_non_null(index);
-  const char *md = json_string_value(json_object_get(json_array_get(json_object_get(index, "manifests"), 0), "digest"));
-  _cleanup_free_ char *mpath = xasprintf("%s/busybox/blobs/sha256/%s", out, strchr(md, ':') + 1);
-  json_t *manifest = json_load_file(mpath, 0, NULL);
-  assert_non_null(manifest);
-  const char *ld = json_string_value(json_object_get(json_array_get(json_object_get(manifest, "layers"), 0), "digest"));
-  char *blob = xasprintf("%s/busybox/blobs/sha256/%s", out, strchr(ld, ':') + 1);
-  json_decref(manifest);
-  json_decref(index);
-  return blob;
-}
+static ctr_test_env F;
+static fixture X;
 
 /* A `sleep 1000` container, created by conmon and started. */
 static void start_container(void)
 {
-  F.id = xasprintf("t%d-exec", (int) getpid());
-  F.bundle = path_join(F.tmp, "bundle");
-  assert_int_equal(mkdir(F.bundle, 0700), 0);
-  _cleanup_free_ char *cgroup = xasprintf("%s/%s", F.cgroup_parent, F.id);
+  X.id = xasprintf("t%d-exec", (int) getpid());
+  X.bundle = path_join(F.tmp, "bundle");
+  assert_int_equal(mkdir(X.bundle, 0700), 0);
+  _cleanup_free_ char *cgroup = xasprintf("%s/%s", F.cgroup_parent, X.id);
   char *const args[] = { "sleep", "1000" };
   char *const env[] = { "PATH=" OCI_DEFAULT_PATH, "HOME=/root" };
   oci_spec_input in = { .rootfs = F.rootfs, .readonly_rootfs = true, .args = { args, 2 },
                         .env = { env, 2 }, .hostname = "ctr", .cgroups_path = cgroup,
                         .resources = { .pids_limit = 64 } };
-  _cleanup_free_ char *json = NULL;
+  ctr_test_write_config(X.bundle, &in);
   crio_err *err = NULL;
-  if (oci_spec_generate(&in, &json, &err) < 0)
-    fail_msg("spec: %s", err->message);
-  _cleanup_free_ char *config = path_join(F.bundle, "config.json");
-  assert_int_equal(write_file_atomic(config, json, strlen(json), 0600, NULL), 0);
   conmon_create_opts o = { .conmon_path = F.conmon, .runtime_path = F.runc,
-                           .runtime_root = F.rt.root, .id = F.id, .bundle = F.bundle,
+                           .runtime_root = F.rt.root, .id = X.id, .bundle = X.bundle,
                            .exit_dir = F.exits, .socket_dir = F.sockets, .timeout_sec = 30 };
   pid_t pid = 0;
   if (conmon_create_container(&o, &pid, &err) < 0)
-    fail_msg("create %s: %s", F.id, err->message);
-  if (runtime_start(&F.rt, F.id, &err) < 0)
-    fail_msg("start %s: %s", F.id, err->message);
+    fail_msg("create %s: %s", X.id, err->message);
+  if (runtime_start(&F.rt, X.id, &err) < 0)
+    fail_msg("start %s: %s", X.id, err->message);
 }
 
 static int group_setup(void **state)
@@ -117,48 +62,9 @@ static int group_setup(void **state)
   (void) state;
   if (geteuid() != 0)
     return 0;
-  F.tmp = xstrdup("/tmp/crio-exec-test-XXXXXX");
-  assert_non_null(mkdtemp(F.tmp));
-  F.rootfs = path_join(F.tmp, "rootfs");
-  F.exits = path_join(F.tmp, "exits");
-  F.sockets = path_join(F.tmp, "s");
-  char *runc_root = path_join(F.tmp, "runc");
-  const char *dirs[] = { F.rootfs, F.exits, F.sockets, runc_root };
-  for (size_t i = 0; i < ARRAY_SIZE(dirs); i++)
-    assert_int_equal(mkdir(dirs[i], 0700), 0);
-  _cleanup_free_ char *blob = busybox_layer();
-  crio_err *err = NULL;
-  if (layer_extract_file(blob, F.rootfs, NULL, &err) < 0)
-    fail_msg("extract busybox: %s", err->message);
-  F.cgroup_parent = xasprintf("/crio-c-test-%d", (int) getpid());
-  F.runc = runtime_find_binary(NULL, "runc");
-  F.conmon = runtime_find_binary(NULL, "conmon");
-  assert_non_null(F.runc);
-  assert_non_null(F.conmon);
-  F.rt = (oci_runtime){ .path = F.runc, .root = runc_root };
+  ctr_test_env_setup(&F, "/tmp/crio-exec-test-XXXXXX");
   start_container();
   return 0;
-}
-
-static void remove_cgroups(void)
-{
-  _cleanup_closedir_ DIR *d = opendir("/sys/fs/cgroup");
-  struct dirent *de;
-  while (d && (de = readdir(d))) {
-    if (de->d_name[0] == '.')
-      continue;
-    _cleanup_free_ char *parent = xasprintf("/sys/fs/cgroup/%s%s", de->d_name, F.cgroup_parent);
-    _cleanup_closedir_ DIR *p = opendir(parent);
-    struct dirent *ce;
-    while (p && (ce = readdir(p))) {
-      _cleanup_free_ char *child = path_join(parent, ce->d_name);
-      struct stat st;
-      if (ce->d_name[0] != '.' && lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
-        rmdir(child);
-    }
-    if (rmdir(parent) < 0 && errno != ENOENT)
-      print_error("rmdir %s: %s\n", parent, strerror(errno));
-  }
 }
 
 static int group_teardown(void **state)
@@ -167,18 +73,15 @@ static int group_teardown(void **state)
   if (!F.tmp)
     return 0;
   crio_err *err = NULL;
-  if (F.id && runtime_delete(&F.rt, F.id, true, &err) < 0) {
-    print_error("delete %s: %s\n", F.id, err->message);
+  if (X.id && runtime_delete(&F.rt, X.id, true, &err) < 0) {
+    print_error("delete %s: %s\n", X.id, err->message);
     crio_err_free(err);
   }
-  if (F.id)
-    conmon_cleanup(F.sockets, F.id, NULL);
-  remove_cgroups();
-  rm_rf_at(F.tmp, NULL);
-  char *owned[] = { F.tmp, F.rootfs, F.exits, F.sockets, F.bundle, F.cgroup_parent, F.runc,
-                    F.conmon, F.id, (char *) F.rt.root };
-  for (size_t i = 0; i < ARRAY_SIZE(owned); i++)
-    free(owned[i]);
+  if (X.id)
+    conmon_cleanup(F.sockets, X.id, NULL);
+  ctr_test_env_teardown(&F);
+  free(X.bundle);
+  free(X.id);
   return 0;
 }
 
@@ -201,7 +104,7 @@ static void sync_result_free(sync_result *s)
 static sync_result exec_sync(char *const *argv, int timeout_s)
 {
   sync_result s = { 0 };
-  s.r = runtime_exec_sync(&F.rt, F.id, argv, timeout_s, &s.out, &s.out_len, &s.err, &s.err_len,
+  s.r = runtime_exec_sync(&F.rt, X.id, argv, timeout_s, &s.out, &s.out_len, &s.err, &s.err_len,
                           &s.code, &s.timed_out, &s.e);
   return s;
 }
@@ -318,17 +221,17 @@ static void test_sync_runtime_errors(void **state)
   (void) state;
   NEED_ROOT();
   char *const missing[] = { "no-such-command", "x", NULL };
-  expect_sync_error(missing, F.id, CRIO_E_NOT_FOUND, "executable file not found");
-  expect_sync_error(missing, F.id, CRIO_E_NOT_FOUND, F.id);
+  expect_sync_error(missing, X.id, CRIO_E_NOT_FOUND, "executable file not found");
+  expect_sync_error(missing, X.id, CRIO_E_NOT_FOUND, X.id);
   char *const not_exec[] = { "/etc/passwd", NULL };
-  expect_sync_error(not_exec, F.id, CRIO_E_INVALID, "permission denied");
+  expect_sync_error(not_exec, X.id, CRIO_E_INVALID, "permission denied");
   char *const t[] = { "true", NULL };
   expect_sync_error(t, "no-such-container", CRIO_E_NOT_FOUND, "does not exist");
   char *const empty[] = { NULL };
-  expect_sync_error(empty, F.id, CRIO_E_INVALID, "empty command");
+  expect_sync_error(empty, X.id, CRIO_E_INVALID, "empty command");
   oci_runtime bad = { .path = "/nonexistent/runc" };
   sync_result s = { 0 };
-  assert_true(runtime_exec_sync(&bad, F.id, t, 0, NULL, NULL, NULL, NULL, &s.code, &s.timed_out,
+  assert_true(runtime_exec_sync(&bad, X.id, t, 0, NULL, NULL, NULL, NULL, &s.code, &s.timed_out,
                                 &s.e) < 0);
   assert_int_equal(s.e->code, CRIO_E_UNAVAILABLE);
   crio_err_free(s.e);
@@ -370,7 +273,7 @@ static void test_start_tty(void **state)
   char *const *argv = tty_shell;
   exec_session s;
   crio_err *err = NULL;
-  if (runtime_exec_start(&F.rt, F.id, argv, true, true, &s, &err) < 0)
+  if (runtime_exec_start(&F.rt, X.id, argv, true, true, &s, &err) < 0)
     fail_msg("exec start: %s", err->message);
   assert_true(s.pty >= 0);
   assert_int_equal(s.in, -1);
@@ -420,7 +323,7 @@ static void test_start_tty_resize(void **state)
   char *const *argv = tty_shell;
   exec_session s;
   crio_err *err = NULL;
-  if (runtime_exec_start(&F.rt, F.id, argv, true, true, &s, &err) < 0)
+  if (runtime_exec_start(&F.rt, X.id, argv, true, true, &s, &err) < 0)
     fail_msg("exec start: %s", err->message);
   _cleanup_strbuf_ strbuf acc = STRBUF_INIT;
   expect_stty_size(s.pty, &acc, "24 80");   /* the initial size */
@@ -440,7 +343,7 @@ static void test_start_pipes(void **state)
   char *const argv[] = { "sh", "-c", "cat; echo bye >&2; exit 4", NULL };
   exec_session s;
   crio_err *err = NULL;
-  if (runtime_exec_start(&F.rt, F.id, argv, false, true, &s, &err) < 0)
+  if (runtime_exec_start(&F.rt, X.id, argv, false, true, &s, &err) < 0)
     fail_msg("exec start: %s", err->message);
   assert_int_equal(s.pty, -1);
   assert_true(s.in >= 0 && s.out >= 0 && s.err >= 0);
@@ -462,7 +365,7 @@ static void test_start_pipes(void **state)
 
   /* no stdin: /dev/null, cat ends at once */
   char *const cat[] = { "cat", NULL };
-  assert_int_equal(runtime_exec_start(&F.rt, F.id, cat, false, false, &s, &err), 0);
+  assert_int_equal(runtime_exec_start(&F.rt, X.id, cat, false, false, &s, &err), 0);
   assert_int_equal(s.in, -1);
   assert_int_equal(exec_session_wait(&s, &code, &err), 0);
   assert_int_equal(code, 0);
@@ -477,7 +380,7 @@ static void test_start_errors_and_close(void **state)
   exec_session s;
   crio_err *err = NULL;
   for (int tty = 0; tty < 2; tty++) {
-    assert_true(runtime_exec_start(&F.rt, F.id, missing, tty, true, &s, &err) < 0);
+    assert_true(runtime_exec_start(&F.rt, X.id, missing, tty, true, &s, &err) < 0);
     print_message("exec start (tty %d): %s\n", tty, err->message);
     assert_int_equal(err->code, CRIO_E_NOT_FOUND);
     assert_non_null(strstr(err->message, "executable file not found"));
@@ -488,7 +391,7 @@ static void test_start_errors_and_close(void **state)
   }
   /* closing a running session kills it: nothing stays behind */
   char *const sleeper[] = { "sh", "-c", "sleep 12; true", NULL };
-  assert_int_equal(runtime_exec_start(&F.rt, F.id, sleeper, false, false, &s, &err), 0);
+  assert_int_equal(runtime_exec_start(&F.rt, X.id, sleeper, false, false, &s, &err), 0);
   assert_true(container_runs("sleep 12"));
   pid_t pid = s.pid;
   exec_session_close(&s);
