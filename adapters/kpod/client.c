@@ -308,6 +308,23 @@ int kpod_client_answer_error(long status, const char *body, size_t len, crio_err
   return crio_err_set(err, c, "crio answered HTTP %ld: %.*s", status, (int) n, body);
 }
 
+/* A finished transfer's answer: the daemon's error, or its JSON (none for
+ * an empty body). */
+static int transfer_json_answer(const transfer *t, const char *method, const char *path,
+                                json_t **out, crio_err **err)
+{
+  if (t->status < 200 || t->status >= 300)
+    return kpod_client_answer_error(t->status, t->body.data, t->body.len, err);
+  if (t->body.len == 0)
+    return 0;
+  json_error_t jerr;
+  *out = json_loadb(t->body.data, t->body.len, JSON_DECODE_ANY, &jerr);
+  if (!*out)
+    return crio_err_set(err, CRIO_E_INTERNAL, "parse the answer of crio to %s %s: %s", method,
+                        path, jerr.text);
+  return 0;
+}
+
 int kpod_client_request(kpod_client *c, const char *method, const char *path, json_t *body,
                         json_t **out, crio_err **err)
 {
@@ -316,16 +333,7 @@ int kpod_client_request(kpod_client *c, const char *method, const char *path, js
   int r = client_perform(c, method, path, body, &t, err);
   if (r < 0)
     return r;
-  if (t.status < 200 || t.status >= 300)
-    return kpod_client_answer_error(t.status, t.body.data, t.body.len, err);
-  if (t.body.len == 0)
-    return 0;
-  json_error_t jerr;
-  *out = json_loadb(t.body.data, t.body.len, JSON_DECODE_ANY, &jerr);
-  if (!*out)
-    return crio_err_set(err, CRIO_E_INTERNAL, "parse the answer of crio to %s %s: %s", method,
-                        path, jerr.text);
-  return 0;
+  return transfer_json_answer(&t, method, path, out, err);
 }
 
 int kpod_client_stream(kpod_client *c, const char *method, const char *path, json_t *body,
@@ -379,14 +387,5 @@ int kpod_client_upload_method(kpod_client *c, const char *method, const char *pa
   int r = client_perform(c, method, path, NULL, &t, err);
   if (r < 0)
     return r;
-  if (t.status < 200 || t.status >= 300)
-    return kpod_client_answer_error(t.status, t.body.data, t.body.len, err);
-  if (t.body.len == 0)
-    return 0;
-  json_error_t jerr;
-  *out = json_loadb(t.body.data, t.body.len, JSON_DECODE_ANY, &jerr);
-  if (!*out)
-    return crio_err_set(err, CRIO_E_INTERNAL, "parse the answer of crio to %s %s: %s", method,
-                        path, jerr.text);
-  return 0;
+  return transfer_json_answer(&t, method, path, out, err);
 }
