@@ -68,6 +68,7 @@ crio_config *config_new_default(void)
   cfg->log_level = xstrdup("info");
   cfg->default_runtime = xstrdup("runc");
   cfg->conmon = xstrdup("");
+  cfg->seccomp_profile = xstrdup("");
   config_runtime_set(cfg, "runc", "", "oci", "/run/runc");
   cfg->registries_conf = xstrdup("/etc/containers/registries.conf");
   cfg->global_auth_file = xstrdup("");
@@ -121,6 +122,10 @@ int config_validate(const crio_config *cfg, crio_err **err)
     if (!is_abs(paths[i].path))
       return crio_err_set(err, CRIO_E_INVALID, "%s: \"%s\" is not an absolute path", paths[i].key,
                           paths[i].path);
+  if (cfg->seccomp_profile[0] && !is_abs(cfg->seccomp_profile))
+    return crio_err_set(err, CRIO_E_INVALID,
+                        "crio.runtime.seccomp_profile: \"%s\" is not an absolute path",
+                        cfg->seccomp_profile);
   if (log_level_parse(cfg->log_level) < 0)
     return crio_err_set(err, CRIO_E_INVALID,
                         "crio.runtime.log_level: unknown level \"%s\" (use error, warn, info, "
@@ -161,6 +166,7 @@ void config_free(crio_config *cfg)
   free(cfg->log_level);
   free(cfg->default_runtime);
   free(cfg->conmon);
+  free(cfg->seccomp_profile);
   for (size_t i = 0; i < cfg->n_runtimes; i++) {
     free(cfg->runtimes[i].name);
     free(cfg->runtimes[i].runtime_path);
@@ -197,6 +203,7 @@ crio_config *config_copy(const crio_config *src)
   c->log_level = xstrdup(src->log_level);
   c->default_runtime = xstrdup(src->default_runtime);
   c->conmon = xstrdup(src->conmon);
+  c->seccomp_profile = xstrdup(src->seccomp_profile);
   for (size_t i = 0; i < src->n_runtimes; i++) {
     const crio_runtime_handler *h = &src->runtimes[i];
     config_runtime_set(c, h->name, h->runtime_path, h->runtime_type, h->runtime_root);

@@ -39,6 +39,7 @@ typedef struct crio_config {
   char *log_level;
   char *default_runtime;
   char *conmon;
+  char *seccomp_profile;  /* the default seccomp profile file; empty: the built-in one */
   crio_runtime_handler *runtimes;
   size_t n_runtimes;
   /* [crio.image] */

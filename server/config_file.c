@@ -40,6 +40,9 @@ static const config_key config_keys[] = {
   STR("crio.runtime", log_level, "error, warn, info, debug or trace."),
   STR("crio.runtime", default_runtime, "The runtime handler used when none is asked for."),
   STR("crio.runtime", conmon, "Path of conmon; empty: looked up in PATH."),
+  STR("crio.runtime", seccomp_profile,
+      "The default seccomp profile (JSON, the docker/containers format) of containers that\n"
+      "# ask for runtime/default; empty: the built-in profile of containers/common."),
   STR("crio.image", registries_conf, "registries.conf(5) for short names, mirrors, insecure registries."),
   STR("crio.image", global_auth_file,
       "auth.json (containers-auth.json(5)) with registry credentials; empty: $REGISTRY_AUTH_FILE,\n"

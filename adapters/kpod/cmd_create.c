@@ -126,16 +126,59 @@ static int spec_resources(const kpod_args *args, json_t *spec, crio_err **err)
   return 0;
 }
 
-static void spec_security(const kpod_args *args, json_t *spec)
+/* seccomp=FILE names a file of the client's: made absolute, as the daemon
+ * reads it (a unix socket's daemon runs on this host). */
+static int seccomp_opt(const char *v, const kpod_spec_env *env, json_t *sec, crio_err **err)
 {
-  json_t *sec = json_object();
+  if (v[0] == '/' || strcmp(v, "unconfined") == 0 || strcmp(v, "runtime/default") == 0 ||
+      strncmp(v, "localhost/", 10) == 0) {
+    json_object_set_new(sec, "seccomp_profile", json_string(v));
+    return 0;
+  }
+  if (!env->cwd)
+    return crio_err_set(err, CRIO_E_INVALID, "seccomp profile %s: not an absolute path", v);
+  _cleanup_free_ char *path = xasprintf("%s/%s", env->cwd, v);
+  json_object_set_new(sec, "seccomp_profile", json_string(path));
+  return 0;
+}
+
+/* --security-opt, as podman spells it */
+static int security_opts(const kpod_args *args, const kpod_spec_env *env, json_t *sec,
+                         crio_err **err)
+{
+  for (const char *const *v = kpod_args_strings(args, "security-opt", NULL); *v; v++) {
+    const char *o = *v;
+    int r = 0;
+    if (strncmp(o, "seccomp=", 8) == 0 && o[8])
+      r = seccomp_opt(o + 8, env, sec, err);
+    else if (strncmp(o, "apparmor=", 9) == 0 && o[9])
+      json_object_set_new(sec, "apparmor_profile", json_string(o + 9));
+    else if (strcmp(o, "no-new-privileges") == 0 || strcmp(o, "no-new-privileges=true") == 0)
+      json_object_set_new(sec, "no_new_privileges", json_true());
+    else if (strcmp(o, "no-new-privileges=false") != 0)
+      r = crio_err_set(err, CRIO_E_INVALID,
+                       "invalid --security-opt \"%s\": expected seccomp=PROFILE, "
+                       "apparmor=PROFILE or no-new-privileges", o);
+    if (r < 0)
+      return r;
+  }
+  return 0;
+}
+
+static int spec_security(const kpod_args *args, const kpod_spec_env *env, json_t *spec,
+                         crio_err **err)
+{
+  _cleanup_json_ json_t *sec = json_object();
+  if (security_opts(args, env, sec, err) < 0)
+    return -CRIO_E_INVALID;
   if (kpod_args_bool(args, "privileged"))
     json_object_set_new(sec, "privileged", json_true());
   if (kpod_args_bool(args, "read-only"))
     json_object_set_new(sec, "readonly_rootfs", json_true());
   set_if_nonempty(sec, "cap_add", flag_slice(args, "cap-add"));
   set_if_nonempty(sec, "cap_drop", flag_slice(args, "cap-drop"));
-  set_if_nonempty(spec, "security", sec);
+  set_if_nonempty(spec, "security", json_incref(sec));
+  return 0;
 }
 
 /* IMAGE [COMMAND [ARG...]] and --entrypoint; as podman, an entrypoint
@@ -168,9 +211,10 @@ int kpod_container_spec(const kpod_args *args, const kpod_spec_env *env, json_t 
     r = spec_lists(args, spec, err);
   if (r == 0)
     r = spec_resources(args, spec, err);
+  if (r == 0)
+    r = spec_security(args, env, spec, err);
   if (r < 0)
     return r;
-  spec_security(args, spec);
   set_string_flag(spec, args, "workdir", "working_dir");
   set_string_flag(spec, args, "user", "user");
   set_string_flag(spec, args, "runtime", "runtime_handler");

@@ -134,6 +134,9 @@ int kpod_container_create(kpod_ctx *ctx, const kpod_args *args, char **id, crio_
     "Make containers root filesystem read-only" },                                    \
   { "runtime", 0, KPOD_FLAG_STRING, "string",                                         \
     "The runtime handler of the daemon to run it with" },                             \
+  { "security-opt", 0, KPOD_FLAG_STRING_ARRAY, "stringArray",                         \
+    "Security options (seccomp=PROFILE|unconfined, apparmor=PROFILE|unconfined, "     \
+    "no-new-privileges)" },                                                           \
   { "stop-signal", 0, KPOD_FLAG_STRING, "string",                                     \
     "Signal to stop a container. Default is SIGTERM" },                               \
   { "tmpfs", 0, KPOD_FLAG_STRING_ARRAY, "stringArray",                                \

@@ -215,7 +215,8 @@ static int read_security(json_t *o, engine_security *s, crio_err **err)
   static const field fields[] = { { "privileged", F_BOOL }, { "readonly_rootfs", F_BOOL },
                                   { "no_new_privileges", F_BOOL }, { "cap_add", F_STRV },
                                   { "cap_drop", F_STRV }, { "supplemental_groups", F_ARR },
-                                  { "masked_paths", F_STRV }, { "readonly_paths", F_STRV } };
+                                  { "masked_paths", F_STRV }, { "readonly_paths", F_STRV },
+                                  { "seccomp_profile", F_STR }, { "apparmor_profile", F_STR } };
   if (!o)
     return 0;
   if (check_fields(o, "security", fields, ARRAY_SIZE(fields), err) < 0)
@@ -227,6 +228,8 @@ static int read_security(json_t *o, engine_security *s, crio_err **err)
   strv(json_object_get(o, "cap_drop"), &s->cap_drop);
   strv(json_object_get(o, "masked_paths"), &s->masked_paths);
   strv(json_object_get(o, "readonly_paths"), &s->readonly_paths);
+  s->seccomp_profile = str(o, "seccomp_profile");
+  s->apparmor_profile = str(o, "apparmor_profile");
   json_t *g = json_object_get(o, "supplemental_groups");
   s->n_supplemental_groups = json_array_size(g);
   s->supplemental_groups = xzalloc((s->n_supplemental_groups + 1) * sizeof *s->supplemental_groups);

@@ -118,11 +118,15 @@ static json_t *security_json(const engine_security *s)
   json_t *g = json_array();
   for (size_t i = 0; i < s->n_supplemental_groups; i++)
     json_array_append_new(g, json_integer(s->supplemental_groups[i]));
-  return json_pack("{s:b,s:b,s:b,s:o,s:o,s:o,s:o,s:o}", "privileged", s->privileged,
-                   "readonly_rootfs", s->readonly_rootfs, "no_new_privileges",
-                   s->no_new_privileges, "cap_add", strv_json(&s->cap_add), "cap_drop",
-                   strv_json(&s->cap_drop), "supplemental_groups", g, "masked_paths",
-                   strv_json(&s->masked_paths), "readonly_paths", strv_json(&s->readonly_paths));
+  json_t *o = json_pack("{s:b,s:b,s:b,s:o,s:o,s:o,s:o,s:o}", "privileged", s->privileged,
+                        "readonly_rootfs", s->readonly_rootfs, "no_new_privileges",
+                        s->no_new_privileges, "cap_add", strv_json(&s->cap_add), "cap_drop",
+                        strv_json(&s->cap_drop), "supplemental_groups", g, "masked_paths",
+                        strv_json(&s->masked_paths), "readonly_paths",
+                        strv_json(&s->readonly_paths));
+  set_opt_str(o, "seccomp_profile", s->seccomp_profile);
+  set_opt_str(o, "apparmor_profile", s->apparmor_profile);
+  return o;
 }
 
 json_t *container_spec_json(const engine_container_spec *s)

@@ -3,6 +3,7 @@
  * marked "creating" is written first, so a daemon that dies half way finds
  * and removes what the create left (reconcile.c). */
 #include "server/engine/ctr_internal.h"
+#include "server/engine/ctr_security.h"
 #include "server/engine/engine_image_internal.h"
 #include "server/engine/paths.h"
 #include "server/engine/pods_internal.h"
@@ -35,6 +36,8 @@ typedef struct create_ctx {
   char *merged;
   char *log_path;
   char *bundle;
+  char *seccomp_json;       /* linux.seccomp, NULL: none */
+  char *apparmor;           /* process.apparmorProfile, NULL: none */
 } create_ctx;
 
 static int check_mounts(const engine_container_spec *s, crio_err **err)
@@ -82,9 +85,9 @@ static int create_validate(create_ctx *c, crio_err **err)
     return crio_err_set(err, CRIO_E_INVALID, "working directory \"%s\" is not absolute",
                         s->working_dir);
   _cleanup_free_ char *rt = NULL, *root = NULL;
-  if (ctr_runtime(c->e, s->runtime_handler, &rt, &root, err) < 0)
+  if (ctr_runtime(c->e, s->runtime_handler, &rt, &root, err) < 0 || check_mounts(s, err) < 0)
     return -1;
-  return check_mounts(s, err);
+  return ctr_security_resolve(c->e, s, &c->seccomp_json, &c->apparmor, err);
 }
 
 static int create_image(create_ctx *c, crio_err **err)
@@ -293,6 +296,7 @@ static int create_bundle(create_ctx *c, crio_err **err)
     .masked_paths = ostrv(&s->security.masked_paths),
     .readonly_paths = ostrv(&s->security.readonly_paths),
     .annotations = { ostrv(&s->annotations.keys), ostrv(&s->annotations.values) },
+    .seccomp_json = c->seccomp_json, .apparmor_profile = c->apparmor,
   };
   _cleanup_free_ char *json = NULL;
   c->bundle = ctr_dir(c->e, c->id);
@@ -318,6 +322,8 @@ static void create_ctx_clear(create_ctx *c)
   free(c->merged);
   free(c->log_path);
   free(c->bundle);
+  free(c->seccomp_json);
+  free(c->apparmor);
 }
 
 /* Everything after the row: rootfs, bundle, conmon; then CREATED. */

@@ -56,12 +56,15 @@ static json_t *security_to_json(const engine_security *s)
   json_t *groups = json_array();
   for (size_t i = 0; i < s->n_supplemental_groups; i++)
     json_array_append_new(groups, json_integer(s->supplemental_groups[i]));
-  return json_pack("{s:b,s:b,s:b,s:o,s:o,s:o,s:o,s:o}", "privileged", s->privileged,
-                   "readonly_rootfs", s->readonly_rootfs, "no_new_privileges",
-                   s->no_new_privileges, "cap_add", strv_to_json(&s->cap_add), "cap_drop",
-                   strv_to_json(&s->cap_drop), "supplemental_groups", groups, "masked_paths",
-                   strv_to_json(&s->masked_paths), "readonly_paths",
-                   strv_to_json(&s->readonly_paths));
+  json_t *o = json_pack("{s:b,s:b,s:b,s:o,s:o,s:o,s:o,s:o}", "privileged", s->privileged,
+                        "readonly_rootfs", s->readonly_rootfs, "no_new_privileges",
+                        s->no_new_privileges, "cap_add", strv_to_json(&s->cap_add), "cap_drop",
+                        strv_to_json(&s->cap_drop), "supplemental_groups", groups,
+                        "masked_paths", strv_to_json(&s->masked_paths), "readonly_paths",
+                        strv_to_json(&s->readonly_paths));
+  set_str(o, "seccomp_profile", s->seccomp_profile);
+  set_str(o, "apparmor_profile", s->apparmor_profile);
+  return o;
 }
 
 static void security_from_json(json_t *o, engine_security *s)
@@ -73,6 +76,8 @@ static void security_from_json(json_t *o, engine_security *s)
   strv_from_json(json_object_get(o, "cap_drop"), &s->cap_drop);
   strv_from_json(json_object_get(o, "masked_paths"), &s->masked_paths);
   strv_from_json(json_object_get(o, "readonly_paths"), &s->readonly_paths);
+  s->seccomp_profile = get_str(o, "seccomp_profile");
+  s->apparmor_profile = get_str(o, "apparmor_profile");
   json_t *g = json_object_get(o, "supplemental_groups");
   s->n_supplemental_groups = json_array_size(g);
   s->supplemental_groups = xzalloc((s->n_supplemental_groups + 1) * sizeof *s->supplemental_groups);
@@ -189,7 +194,8 @@ void engine_container_spec_clear(engine_container_spec *s)
 {
   char **strs[] = { &s->name, &s->pod, &s->image, &s->working_dir, &s->user, &s->log_path,
                     &s->runtime_handler, &s->stop_signal, &s->resources.cpuset_cpus,
-                    &s->resources.cpuset_mems };
+                    &s->resources.cpuset_mems, &s->security.seccomp_profile,
+                    &s->security.apparmor_profile };
   for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
     free(*strs[i]);
   engine_strv *strvs[] = { &s->entrypoint, &s->command, &s->env, &s->security.cap_add,

@@ -322,6 +322,20 @@ typedef struct engine_security {
   size_t n_supplemental_groups;
   engine_strv masked_paths;     /* n == 0: the defaults */
   engine_strv readonly_paths;
+  /* The seccomp profile, as podman and the CRI's SecurityProfile name it:
+   * NULL, "" or "runtime/default": the default profile ([crio.runtime]
+   * seccomp_profile, else the built-in one of containers/common);
+   * "unconfined": none; "localhost/ABSOLUTE_PATH" or "/ABSOLUTE_PATH": a
+   * profile file of the docker/containers format. Ignored (none) when
+   * privileged. A created container's spec holds the profile in effect:
+   * "runtime/default", "unconfined" or "localhost/PATH". */
+  char *seccomp_profile;
+  /* The AppArmor profile: NULL, "" or "runtime/default": "crio-default"
+   * when AppArmor is enabled and that profile is loaded, else none;
+   * "unconfined": none; "localhost/NAME": the loaded profile NAME (refused
+   * when AppArmor is disabled on the host). A created container's spec
+   * holds "runtime/default", "unconfined" or "localhost/NAME". */
+  char *apparmor_profile;
 } engine_security;
 
 typedef struct engine_container_spec {

@@ -29,7 +29,21 @@ static const char *const cap_defaults[] = {
   "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
 };
 
-/* The capabilities both this table and the running kernel know. */
+/* The daemon's bounding set: a container cannot get what crio lacks (as
+ * podman, privileged means every capability crio has). */
+static uint64_t cap_bounding(void)
+{
+  _cleanup_fclose_ FILE *f = fopen("/proc/self/status", "re");
+  char line[256];
+  unsigned long long set;
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "CapBnd: %llx", &set) == 1)
+      return set;
+  return UINT64_MAX;
+}
+
+/* The capabilities this table, the running kernel and the daemon's
+ * bounding set have. */
 static uint64_t cap_all(void)
 {
   int last = (int) ARRAY_SIZE(cap_names) - 1;
@@ -40,7 +54,7 @@ static uint64_t cap_all(void)
       last = kernel_last;
     fclose(f);
   }
-  return last >= 63 ? UINT64_MAX : (UINT64_C(1) << (last + 1)) - 1;
+  return (last >= 63 ? UINT64_MAX : (UINT64_C(1) << (last + 1)) - 1) & cap_bounding();
 }
 
 static int cap_lookup(const char *name)
@@ -105,6 +119,22 @@ static int caps_compute(const oci_spec_input *in, uint64_t *out, crio_err **err)
   }
   *out = set & all;
   return r;
+}
+
+int oci_spec_capabilities(const oci_spec_input *in, char ***out, size_t *n_out, crio_err **err)
+{
+  uint64_t set;
+  int r = caps_compute(in, &set, err);
+  if (r < 0)
+    return r;
+  char **names = xzalloc((ARRAY_SIZE(cap_names) + 1) * sizeof *names);
+  size_t n = 0;
+  for (size_t i = 0; i < ARRAY_SIZE(cap_names); i++)
+    if (set & (UINT64_C(1) << i))
+      names[n++] = xasprintf("CAP_%s", cap_names[i]);
+  *out = names;
+  *n_out = n;
+  return 0;
 }
 
 static json_t *caps_json(uint64_t set)

@@ -24,8 +24,9 @@
  *   from a stat of the host node), maskedPaths/readonlyPaths (CRI-O's
  *   defaults unless given; none when privileged), sysctl, mountLabel.
  * - annotations.
- * Not yet: seccomp (linux.seccomp is omitted, so the runtime applies none),
- * user namespaces, hooks. */
+ * - linux.seccomp: the object given as text (server/security/seccomp.c
+ *   chooses and converts it); none when not given.
+ * Not yet: user namespaces, hooks. */
 #ifndef CRIO_RUNTIME_OCI_SPEC_H
 #define CRIO_RUNTIME_OCI_SPEC_H
 
@@ -111,6 +112,7 @@ typedef struct oci_spec_input {
   const oci_rlimit_input *rlimits;  /* NULL: RLIMIT_NOFILE only, see above */
   size_t n_rlimits;
   const char *apparmor_profile;  /* optional labels, passed through */
+  const char *seccomp_json;      /* linux.seccomp as JSON text; NULL: no filter */
   const char *selinux_label;
   const char *mount_label;
 
@@ -140,6 +142,11 @@ typedef struct oci_spec_input {
  * CRIO_E_INVALID, as do an unknown capability, a device path that is not a
  * device node, a relative mount destination or a sysctl of a host namespace. */
 int oci_spec_generate(const oci_spec_input *in, char **json_out, crio_err **err);
+
+/* The capabilities oci_spec_generate gives in (cap_add, cap_drop,
+ * privileged), "CAP_CHOWN" spelling: *out is NULL-terminated (free it with
+ * oci_env_free()). An unknown capability gives CRIO_E_INVALID. */
+int oci_spec_capabilities(const oci_spec_input *in, char ***out, size_t *n_out, crio_err **err);
 
 /* linux.resources of r as JSON text ("runc update --resources -" takes it). */
 char *oci_resources_json(const oci_resources *r);

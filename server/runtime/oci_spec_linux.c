@@ -323,6 +323,9 @@ int oci_spec_linux(const oci_spec_input *in, json_t **out, crio_err **err)
   int r = sysctls_json(in, &sysctl, err);
   if (r < 0)
     return r;
+  _cleanup_jsonp_ json_t *seccomp = in->seccomp_json ? json_loads(in->seccomp_json, 0, NULL) : NULL;
+  if (in->seccomp_json && !json_is_object(seccomp))
+    return crio_err_set(err, CRIO_E_INVALID, "OCI spec: linux.seccomp is not a JSON object");
   json_t *res = oci_spec_resources(&in->resources);
   json_object_set_new(res, "devices", steal_pointer(&rules));
   json_t *l = json_object();
@@ -336,6 +339,8 @@ int oci_spec_linux(const oci_spec_input *in, json_t **out, crio_err **err)
     json_object_set_new(l, "sysctl", steal_pointer(&sysctl));
   if (in->mount_label && in->mount_label[0])
     json_object_set_new(l, "mountLabel", json_string(in->mount_label));
+  if (seccomp)
+    json_object_set_new(l, "seccomp", steal_pointer(&seccomp));
   *out = l;
   return 0;
 }

@@ -13,6 +13,17 @@ def start_crio(tmp_path, registry, extra="", subdir="crio"):
     return d
 
 
+def crio_with_busybox(tmp_path, registry):
+    """The body of a `d` fixture: a crio with busybox pulled (d.image names it);
+    its containers are removed and the daemon stopped afterwards."""
+    d = start_crio(tmp_path, registry)
+    d.image = registry.ref("busybox")
+    yield d
+    for c in d.get_json("/v1/containers?all=true"):
+        d.request("DELETE", f"/v1/containers/{c['id']}?force=true")
+    assert d.stop() == 0, d.logs()
+
+
 def create(d, registry, command, check=True, **spec):
     body = {"image": registry.ref("busybox"), "command": command, **spec}
     r = d.request("POST", "/v1/containers", body=body)

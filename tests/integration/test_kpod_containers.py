@@ -4,17 +4,12 @@ import re
 
 import pytest
 
-from ctr_helpers import assert_nothing_left, start_crio
+from ctr_helpers import assert_nothing_left, crio_with_busybox
 
 
 @pytest.fixture
 def d(tmp_path, registry):
-    d = start_crio(tmp_path, registry)
-    d.image = registry.ref("busybox")
-    yield d
-    for c in d.get_json("/v1/containers?all=true"):
-        d.request("DELETE", f"/v1/containers/{c['id']}?force=true")
-    assert d.stop() == 0, d.logs()
+    yield from crio_with_busybox(tmp_path, registry)
 
 
 def test_run_prints_output_and_exits_with_the_code(d):

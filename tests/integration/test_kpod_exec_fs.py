@@ -10,17 +10,12 @@ import time
 import pytest
 
 from crio_daemon import KPOD
-from ctr_helpers import start_crio
+from ctr_helpers import crio_with_busybox
 
 
 @pytest.fixture
 def d(tmp_path, registry):
-    d = start_crio(tmp_path, registry)
-    d.image = registry.ref("busybox")
-    yield d
-    for c in d.get_json("/v1/containers?all=true"):
-        d.request("DELETE", f"/v1/containers/{c['id']}?force=true")
-    assert d.stop() == 0, d.logs()
+    yield from crio_with_busybox(tmp_path, registry)
 
 
 def running(d, name, *cmd):
