@@ -109,6 +109,11 @@ int store_event_append(store *s, store_event *ev, crio_err **err);
 int store_event_list(store *s, int64_t since_seq, size_t limit, store_events *out,
                      crio_err **err);
 const char *store_event_type_name(store_event_type type); /* "pod", ... */
+/* Called after each commit that appended events, with the newest event's
+ * seq, from the committing thread while the store's lock is held: it must
+ * be quick and must not call the store. */
+typedef void (*store_event_listener)(int64_t seq, void *data);
+void store_set_event_listener(store *s, store_event_listener fn, void *data);
 
 /* ---- pods -------------------------------------------------------------- */
 

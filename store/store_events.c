@@ -53,7 +53,15 @@ int store_event_insert(store *s, store_event *ev, store_event_type type, const c
     return r;
   ev->seq = sqlite3_column_int64(st, 0);
   ev->time_ns = time_ns;
+  s->pending_event_seq = ev->seq;
   return store_exec_stmt(s, st, err, what);
+}
+
+void store_set_event_listener(store *s, store_event_listener fn, void *data)
+{
+  STORE_LOCK(s);
+  s->listener = fn;
+  s->listener_data = data;
 }
 
 int store_event_append(store *s, store_event *ev, crio_err **err)

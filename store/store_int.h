@@ -15,6 +15,9 @@ struct store {
   pthread_mutex_t lock;
   store_test_hook hook;
   void *hook_data;
+  store_event_listener listener;
+  void *listener_data;
+  int64_t pending_event_seq; /* the newest event of the open transaction */
 };
 
 /* ---- locking: STORE_LOCK(s) holds s->lock until the end of the scope ---- */

@@ -187,10 +187,15 @@ int store_tx_begin(store *s, store_tx *tx, bool write, crio_err **err)
 
 int store_tx_commit(store_tx *tx, crio_err **err)
 {
-  int r = store_exec(tx->s, "COMMIT", err, "commit");
+  store *s = tx->s;
+  int r = store_exec(s, "COMMIT", err, "commit");
   if (r < 0)
     return r;
   tx->open = false;
+  int64_t seq = s->pending_event_seq;
+  s->pending_event_seq = 0;
+  if (seq > 0 && s->listener)
+    s->listener(seq, s->listener_data);
   return 0;
 }
 
@@ -199,6 +204,8 @@ void store_tx_cleanup(store_tx *tx)
   /* SQLite rolls back by itself after some errors (I/O, full disk). */
   if (tx->open && !sqlite3_get_autocommit(tx->s->db))
     sqlite3_exec(tx->s->db, "ROLLBACK", NULL, NULL, NULL);
+  if (tx->s)
+    tx->s->pending_event_seq = 0;
   tx->open = false;
 }
 

@@ -1,24 +1,17 @@
-/* RuntimeService and ImageService handlers: CRI messages to engine calls. */
-#include "adapters/cri/cri_handlers.h"
+/* RuntimeService calls about the runtime itself (Version, Status,
+ * RuntimeConfig, UpdateRuntimeConfig, CheckpointContainer), and the lookup
+ * over every file's method table. */
+#include "adapters/cri/cri_common.h"
 
-#include <string.h>
-
-#include "api.pb-c.h"
-#include "util/xalloc.h"
-
-#define NEW_MSG(type, init)       \
-  ({                              \
-    type *m_ = xmalloc(sizeof *m_); \
-    init(m_);                     \
-    m_;                           \
-  })
+#include <jansson.h>
+#include <stdlib.h>
 
 static int h_version(engine *e, const ProtobufCMessage *req, ProtobufCMessage **resp,
                      crio_err **err)
 {
-  (void) e;
-  (void) req;
-  (void) err;
+  (void)e;
+  (void)req;
+  (void)err;
   engine_version v;
   engine_version_get(&v);
   Runtime__V1__VersionResponse *r =
@@ -31,162 +24,165 @@ static int h_version(engine *e, const ProtobufCMessage *req, ProtobufCMessage **
   return 0;
 }
 
-static Runtime__V1__RuntimeCondition *condition(const char *type, bool status)
+static Runtime__V1__RuntimeCondition *condition(const char *type, bool status, const char *reason,
+                                                const char *message)
 {
   Runtime__V1__RuntimeCondition *c =
       NEW_MSG(Runtime__V1__RuntimeCondition, runtime__v1__runtime_condition__init);
   c->type = xstrdup(type);
   c->status = status;
+  c->reason = xstrdup(reason ? reason : "");
+  c->message = xstrdup(message ? message : "");
   return c;
 }
 
-static int h_status(engine *e, const ProtobufCMessage *req, ProtobufCMessage **resp,
-                    crio_err **err)
+/* Status's verbose info: "config", the runtime's settings as JSON. */
+static char *status_info(engine *e, const engine_network_status *net, crio_err **err)
 {
-  (void) e;
-  (void) req;
-  (void) err;
+  engine_info info = {0};
+  if (engine_info_get(e, &info, err) < 0)
+    return NULL;
+  char *cidr = engine_pod_cidr_get(e);
+  json_t *o = json_pack(
+      "{s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:s?, s:s?, s:s?, s:s?, s:s, s:b, s:s?, s:s?}", "version",
+      info.version.version, "runtime", info.runtime_name, "runtime_path", info.runtime_path,
+      "runtime_version", info.runtime_version, "conmon_path", info.conmon_path, "cgroup_driver",
+      info.cgroup_manager, "storage_driver", info.storage_driver, "root", info.root, "runroot",
+      info.runroot, "network_dir", info.network_dir, "pod_cidr", cidr, "network_ready", net->ready,
+      "network", net->network, "network_config", net->path);
+  char *text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+  json_decref(o);
+  free(cidr);
+  engine_info_clear(&info);
+  return text;
+}
+
+static int h_status(engine *e, const ProtobufCMessage *req, ProtobufCMessage **resp, crio_err **err)
+{
+  const Runtime__V1__StatusRequest *q = (const Runtime__V1__StatusRequest *)req;
+  engine_network_status net = {0};
+  if (engine_network_status_get(e, &net, err) < 0)
+    return -1;
+  char *info = q->verbose ? status_info(e, &net, err) : NULL;
+  if (q->verbose && !info) {
+    engine_network_status_clear(&net);
+    return -1;
+  }
   Runtime__V1__StatusResponse *r =
       NEW_MSG(Runtime__V1__StatusResponse, runtime__v1__status_response__init);
   r->status = NEW_MSG(Runtime__V1__RuntimeStatus, runtime__v1__runtime_status__init);
   r->status->n_conditions = 2;
   r->status->conditions = xmalloc(2 * sizeof *r->status->conditions);
-  r->status->conditions[0] = condition("RuntimeReady", true);
-  /* TODO(lead): report the CNI state once the engine exposes it */
-  r->status->conditions[1] = condition("NetworkReady", true);
+  r->status->conditions[0] = condition("RuntimeReady", true, NULL, NULL);
+  r->status->conditions[1] = condition("NetworkReady", net.ready, net.reason, net.message);
+  if (info)
+    INFO_ADD(r, Runtime__V1__StatusResponse__InfoEntry,
+             runtime__v1__status_response__info_entry__init, "config", info);
+  engine_network_status_clear(&net);
   *resp = &r->base;
   return 0;
 }
 
-static char **strv_dup(const engine_strv *v, size_t *n_out)
+static int h_runtime_config(engine *e, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                            crio_err **err)
 {
-  *n_out = v->n;
-  if (v->n == 0)
-    return NULL;
-  char **out = xmalloc(v->n * sizeof *out);
-  for (size_t i = 0; i < v->n; i++)
-    out[i] = xstrdup(v->items[i]);
-  return out;
-}
-
-static Runtime__V1__Image *image_to_cri(const engine_image *img)
-{
-  Runtime__V1__Image *m = NEW_MSG(Runtime__V1__Image, runtime__v1__image__init);
-  m->id = xstrdup(img->id ? img->id : "");
-  m->repo_tags = strv_dup(&img->repo_tags, &m->n_repo_tags);
-  m->repo_digests = strv_dup(&img->repo_digests, &m->n_repo_digests);
-  m->size = img->size > 0 ? (uint64_t) img->size : 0;
-  return m;
-}
-
-static int list_all(engine *e, Runtime__V1__ListImagesResponse *r, crio_err **err)
-{
-  engine_images list = { 0 };
-  int rc = engine_image_list(e, NULL, &list, err);
-  if (rc < 0)
-    return rc;
-  if (list.n > 0) {
-    r->images = xmalloc(list.n * sizeof *r->images);
-    for (size_t i = 0; i < list.n; i++)
-      r->images[r->n_images++] = image_to_cri(&list.items[i]);
-  }
-  engine_images_clear(&list);
-  return 0;
-}
-
-/* A filter names one image: it or nothing. */
-static int list_one(engine *e, const char *name, Runtime__V1__ListImagesResponse *r,
-                    crio_err **err)
-{
-  engine_image img = { 0 };
-  crio_err *lerr = NULL;
-  int rc = engine_image_get(e, name, &img, &lerr);
-  if (rc < 0) {
-    bool absent = lerr->code == CRIO_E_NOT_FOUND || lerr->code == CRIO_E_INVALID;
-    if (!absent) {
-      *err = lerr;
-      return rc;
-    }
-    crio_err_free(lerr);
-    return 0;
-  }
-  r->images = xmalloc(sizeof *r->images);
-  r->images[r->n_images++] = image_to_cri(&img);
-  engine_image_clear(&img);
-  return 0;
-}
-
-static int h_list_images(engine *e, const ProtobufCMessage *req, ProtobufCMessage **resp,
-                         crio_err **err)
-{
-  const Runtime__V1__ListImagesRequest *q = (const Runtime__V1__ListImagesRequest *) req;
-  Runtime__V1__ListImagesResponse *r =
-      NEW_MSG(Runtime__V1__ListImagesResponse, runtime__v1__list_images_response__init);
-  const char *name = q->filter && q->filter->image ? q->filter->image->image : NULL;
-  int rc = name && *name ? list_one(e, name, r, err) : list_all(e, r, err);
-  if (rc < 0) {
-    protobuf_c_message_free_unpacked(&r->base, NULL);
-    return rc;
-  }
+  (void)req;
+  engine_info info = {0};
+  if (engine_info_get(e, &info, err) < 0)
+    return -1;
+  Runtime__V1__RuntimeConfigResponse *r =
+      NEW_MSG(Runtime__V1__RuntimeConfigResponse, runtime__v1__runtime_config_response__init);
+  r->linux = NEW_MSG(Runtime__V1__LinuxRuntimeConfiguration,
+                     runtime__v1__linux_runtime_configuration__init);
+  r->linux->cgroup_driver = strcmp(info.cgroup_manager, "systemd") == 0
+                                ? RUNTIME__V1__CGROUP_DRIVER__SYSTEMD
+                                : RUNTIME__V1__CGROUP_DRIVER__CGROUPFS;
+  engine_info_clear(&info);
   *resp = &r->base;
   return 0;
 }
 
-static int h_image_status(engine *e, const ProtobufCMessage *req, ProtobufCMessage **resp,
-                          crio_err **err)
+static int h_update_runtime_config(engine *e, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                                   crio_err **err)
 {
-  const Runtime__V1__ImageStatusRequest *q = (const Runtime__V1__ImageStatusRequest *) req;
-  if (!q->image || !q->image->image || !*q->image->image)
-    return crio_err_set(err, CRIO_E_INVALID, "ImageStatus: image spec is empty");
-  engine_image img = { 0 };
-  crio_err *lerr = NULL;
-  int rc = engine_image_get(e, q->image->image, &img, &lerr);
-  if (rc < 0 && lerr->code != CRIO_E_NOT_FOUND) {
-    *err = lerr;
-    return rc;
-  }
-  Runtime__V1__ImageStatusResponse *r =
-      NEW_MSG(Runtime__V1__ImageStatusResponse, runtime__v1__image_status_response__init);
-  if (rc < 0) {
-    crio_err_free(lerr); /* absent: an empty response, as the CRI says */
-  } else {
-    r->image = image_to_cri(&img);
-    engine_image_clear(&img);
-  }
-  *resp = &r->base;
+  const Runtime__V1__UpdateRuntimeConfigRequest *q =
+      (const Runtime__V1__UpdateRuntimeConfigRequest *)req;
+  const char *cidr = q->runtime_config && q->runtime_config->network_config
+                         ? q->runtime_config->network_config->pod_cidr
+                         : NULL;
+  if (engine_pod_cidr_set(e, cidr, err) < 0)
+    return crio_err_wrap(err, "UpdateRuntimeConfig");
+  *resp = &NEW_MSG(Runtime__V1__UpdateRuntimeConfigResponse,
+                   runtime__v1__update_runtime_config_response__init)
+               ->base;
   return 0;
 }
+
+static int h_checkpoint_container(engine *e, const ProtobufCMessage *req, ProtobufCMessage **resp,
+                                  crio_err **err)
+{
+  (void)e;
+  (void)resp;
+  const Runtime__V1__CheckpointContainerRequest *q =
+      (const Runtime__V1__CheckpointContainerRequest *)req;
+  return crio_err_set(err, CRIO_E_UNIMPLEMENTED,
+                      "CheckpointContainer %s: checkpointing (CRIU) is not supported by crio-c",
+                      q->container_id ? q->container_id : "");
+}
+
+#define RT "/runtime.v1.RuntimeService/"
 
 static const cri_method methods[] = {
-  { "/runtime.v1.RuntimeService/Version", &runtime__v1__version_request__descriptor,
-    h_version },
-  { "/runtime.v1.RuntimeService/Status", &runtime__v1__status_request__descriptor, h_status },
-  { "/runtime.v1.ImageService/ListImages", &runtime__v1__list_images_request__descriptor,
-    h_list_images },
-  { "/runtime.v1.ImageService/ImageStatus", &runtime__v1__image_status_request__descriptor,
-    h_image_status },
+    {RT "Version", &runtime__v1__version_request__descriptor, h_version, CRI_UNARY, NULL},
+    {RT "Status", &runtime__v1__status_request__descriptor, h_status, CRI_UNARY, NULL},
+    {RT "RuntimeConfig", &runtime__v1__runtime_config_request__descriptor, h_runtime_config,
+     CRI_UNARY, NULL},
+    {RT "UpdateRuntimeConfig", &runtime__v1__update_runtime_config_request__descriptor,
+     h_update_runtime_config, CRI_UNARY, NULL},
+    {RT "CheckpointContainer", &runtime__v1__checkpoint_container_request__descriptor,
+     h_checkpoint_container, CRI_UNARY, NULL},
+    {RT "GetContainerEvents", &runtime__v1__get_events_request__descriptor, NULL, CRI_STREAM_EVENTS,
+     NULL},
 };
 
-static const cri_method *table_find(const cri_method *t, size_t n, const char *name)
+CRI_METHOD_TABLE(cri_runtime_methods)
+
+typedef const cri_method *(*table_fn)(size_t *n);
+
+static const table_fn tables[] = {
+    cri_runtime_methods, cri_pod_methods,     cri_container_methods, cri_exec_methods,
+    cri_stats_methods,   cri_metrics_methods, cri_image_methods,
+};
+
+void cri_methods_each(void (*fn)(const cri_method *m, void *data), void *data)
 {
-  for (size_t i = 0; t && i < n; i++)
-    if (strcmp(t[i].name, name) == 0)
-      return &t[i];
-  return NULL;
+  for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+    size_t n = 0;
+    const cri_method *m = tables[t](&n);
+    for (size_t i = 0; i < n; i++)
+      fn(&m[i], data);
+  }
 }
 
 const cri_method *cri_method_find(const char *name)
 {
-  const cri_method *m = table_find(methods, sizeof methods / sizeof methods[0], name);
-  size_t n = 0;
-  const cri_method *t;
-  if (!m) {
-    t = cri_sandbox_methods(&n);
-    m = table_find(t, n, name);
+  for (size_t t = 0; t < sizeof tables / sizeof tables[0]; t++) {
+    size_t n = 0;
+    const cri_method *m = tables[t](&n);
+    for (size_t i = 0; i < n; i++)
+      if (strcmp(m[i].name, name) == 0)
+        return &m[i];
   }
-  if (!m) {
-    t = cri_image_methods(&n);
-    m = table_find(t, n, name);
-  }
-  return m;
+  return NULL;
+}
+
+bool cri_stream_compatible(const ProtobufCMessageDescriptor *list,
+                           const ProtobufCMessageDescriptor *stream)
+{
+  if (!list || !stream || list->n_fields != 1 || stream->n_fields != 1)
+    return false;
+  const ProtobufCFieldDescriptor *a = &list->fields[0], *b = &stream->fields[0];
+  return a->id == 1 && b->id == 1 && a->label == PROTOBUF_C_LABEL_REPEATED &&
+         b->label == PROTOBUF_C_LABEL_REPEATED && a->type == PROTOBUF_C_TYPE_MESSAGE &&
+         b->type == PROTOBUF_C_TYPE_MESSAGE && a->descriptor == b->descriptor;
 }

@@ -5,58 +5,25 @@
  * request message is in) -> SENT (metadata, response and status are out).
  * Any worker may advance any call; a worker runs the handler of a call to
  * the end, so at most four engine calls run at once. */
-#include "adapters/cri/cri_server.h"
+#include "adapters/cri/cri_server_internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <grpc/byte_buffer_reader.h>
-#include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "adapters/cri/cri_handlers.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
-#define CRI_WORKERS 4
 #define CRI_MAX_MESSAGE (16 * 1024 * 1024)
-
-enum call_state { CALL_REQUESTED, CALL_RECEIVED, CALL_SENT };
-
-struct cri_server {
-  engine *engine;
-  char *socket_path;
-  grpc_server *server;
-  grpc_completion_queue *cq;
-  pthread_t workers[CRI_WORKERS];
-  size_t n_workers;
-  atomic_bool stopping;
-  atomic_int active;       /* calls between their arrival and their last event */
-  atomic_bool notified;    /* the server shutdown tag has come */
-  atomic_bool cq_shut;
-  int shutdown_tag; /* its address is the tag of the server's shutdown */
-};
-
-typedef struct call_ctx {
-  enum call_state state; /* first: a tag's state is read through it */
-  cri_server *s;
-  grpc_call *call;
-  grpc_call_details details;
-  grpc_metadata_array md;
-  grpc_byte_buffer *request;
-  grpc_byte_buffer *response;
-  grpc_status_code status;
-  char *message;
-  int cancelled;
-  bool counted; /* in s->active */
-} call_ctx;
+/* A list stream's messages hold items up to about this many bytes. */
+#define CRI_STREAM_CHUNK (1024 * 1024)
 
 /* The queue is shut down once the server is and no call may start a batch. */
 static void maybe_shutdown_queue(cri_server *s)
@@ -66,7 +33,7 @@ static void maybe_shutdown_queue(cri_server *s)
     grpc_completion_queue_shutdown(s->cq);
 }
 
-static void call_free(call_ctx *c)
+void cri_call_free(call_ctx *c)
 {
   if (c->call)
     grpc_call_unref(c->call);
@@ -77,6 +44,12 @@ static void call_free(call_ctx *c)
   if (c->response)
     grpc_byte_buffer_destroy(c->response);
   free(c->message);
+  if (c->list)
+    protobuf_c_message_free_unpacked(c->list, NULL);
+  for (size_t i = 0; i < c->sub.n_queue; i++)
+    grpc_byte_buffer_destroy(c->sub.queue[i]);
+  free(c->sub.queue);
+  pthread_mutex_destroy(&c->sub.lock);
   cri_server *s = c->s;
   bool counted = c->counted;
   free(c);
@@ -92,13 +65,15 @@ static void request_next(cri_server *s)
   call_ctx *c = xzalloc(sizeof *c);
   c->s = s;
   c->state = CALL_REQUESTED;
+  c->sub.close_state = CALL_CLOSED;
+  pthread_mutex_init(&c->sub.lock, NULL);
   grpc_call_details_init(&c->details);
   grpc_metadata_array_init(&c->md);
-  grpc_call_error rc = grpc_server_request_call(s->server, &c->call, &c->details, &c->md, s->cq,
-                                                s->cq, c);
+  grpc_call_error rc =
+      grpc_server_request_call(s->server, &c->call, &c->details, &c->md, s->cq, s->cq, c);
   if (rc != GRPC_CALL_OK) {
-    log_error("cri: request call: error %d", (int) rc);
-    call_free(c);
+    log_error("cri: request call: error %d", (int)rc);
+    cri_call_free(c);
   }
 }
 
@@ -110,7 +85,7 @@ static void start_receive(call_ctx *c)
   op.data.recv_message.recv_message = &c->request;
   c->state = CALL_RECEIVED;
   if (grpc_call_start_batch(c->call, &op, 1, c, NULL) != GRPC_CALL_OK)
-    call_free(c);
+    cri_call_free(c);
 }
 
 static void fail(call_ctx *c, grpc_status_code status, char *message)
@@ -135,13 +110,14 @@ static uint8_t *request_bytes(grpc_byte_buffer *bb, size_t *len)
   return out;
 }
 
-static void set_response(call_ctx *c, ProtobufCMessage *resp)
+grpc_byte_buffer *cri_pack(const ProtobufCMessage *m)
 {
-  size_t len = protobuf_c_message_get_packed_size(resp);
+  size_t len = protobuf_c_message_get_packed_size(m);
   grpc_slice slice = grpc_slice_malloc(len);
-  protobuf_c_message_pack(resp, GRPC_SLICE_START_PTR(slice));
-  c->response = grpc_raw_byte_buffer_create(&slice, 1);
+  protobuf_c_message_pack(m, GRPC_SLICE_START_PTR(slice));
+  grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&slice, 1);
   grpc_slice_unref(slice);
+  return bb;
 }
 
 static void run_handler(call_ctx *c, const cri_method *m, const ProtobufCMessage *req)
@@ -150,19 +126,31 @@ static void run_handler(call_ctx *c, const cri_method *m, const ProtobufCMessage
   crio_err *err = NULL;
   int rc = m->handler(c->s->engine, req, &resp, &err);
   if (rc < 0) {
-    crio_code code = err ? err->code : (crio_code) -rc;
+    crio_code code = err ? err->code : (crio_code)-rc;
     if (code <= CRIO_OK || code >= CRIO_E__COUNT)
       code = CRIO_E_INTERNAL;
-    fail(c, (grpc_status_code) crio_code_info_get(code)->grpc_status,
+    fail(c, (grpc_status_code)crio_code_info_get(code)->grpc_status,
          xstrdup(err && err->message ? err->message : "internal error"));
     crio_err_free(err);
     return;
   }
-  set_response(c, resp);
+  if (m->kind == CRI_STREAM_LIST) {
+    if (!cri_stream_compatible(resp->descriptor, m->stream_response)) {
+      fail(c, GRPC_STATUS_INTERNAL,
+           xasprintf("%s: %s and %s differ on the wire", m->name, resp->descriptor->name,
+                     m->stream_response->name));
+      protobuf_c_message_free_unpacked(resp, NULL);
+      return;
+    }
+    c->list = resp; /* sent in pieces by send_next_chunk */
+    return;
+  }
+  c->response = cri_pack(resp);
   protobuf_c_message_free_unpacked(resp, NULL);
 }
 
-static void dispatch(call_ctx *c)
+/* Decodes the request and runs its handler; the method, or NULL. */
+static const cri_method *dispatch(call_ctx *c)
 {
   char *method = grpc_slice_to_c_string(c->details.method);
   const cri_method *m = cri_method_find(method);
@@ -178,21 +166,25 @@ static void dispatch(call_ctx *c)
     free(bytes);
     if (!req)
       fail(c, GRPC_STATUS_INVALID_ARGUMENT, xasprintf("%s: cannot decode the request", method));
-    else
+    else if (m->handler)
       run_handler(c, m, req);
     if (req)
       protobuf_c_message_free_unpacked(req, NULL);
   }
   gpr_free(method);
+  return m;
 }
 
+/* The status (and the response of a unary call): the call's last batch. */
 static void start_send(call_ctx *c)
 {
   grpc_op ops[4];
   size_t n = 0;
   grpc_slice details = grpc_slice_from_copied_string(c->message ? c->message : "");
   memset(ops, 0, sizeof ops);
-  ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+  if (!c->metadata_sent)
+    ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+  c->metadata_sent = true;
   if (c->response && c->status == GRPC_STATUS_OK) {
     ops[n].op = GRPC_OP_SEND_MESSAGE;
     ops[n++].data.send_message.send_message = c->response;
@@ -206,7 +198,83 @@ static void start_send(call_ctx *c)
   grpc_call_error rc = grpc_call_start_batch(c->call, ops, n, c, NULL);
   grpc_slice_unref(details); /* the batch keeps its own reference */
   if (rc != GRPC_CALL_OK)
-    call_free(c);
+    cri_call_free(c);
+}
+
+bool cri_start_message(call_ctx *c, grpc_byte_buffer *bb, enum call_state state)
+{
+  grpc_op ops[2];
+  size_t n = 0;
+  memset(ops, 0, sizeof ops);
+  bool had_metadata = c->metadata_sent;
+  if (!had_metadata)
+    ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+  if (bb) {
+    ops[n].op = GRPC_OP_SEND_MESSAGE;
+    ops[n++].data.send_message.send_message = bb;
+  }
+  if (n == 0)
+    return false;
+  /* c may be freed by another worker as soon as the batch starts */
+  c->state = state;
+  c->metadata_sent = true;
+  if (grpc_call_start_batch(c->call, ops, n, c, NULL) != GRPC_CALL_OK) {
+    c->metadata_sent = had_metadata;
+    return false;
+  }
+  return true;
+}
+
+/* How many items from first fit one stream message (at least one). */
+static size_t chunk_items(ProtobufCMessage **items, size_t n, size_t first)
+{
+  size_t bytes = 0, count = 0;
+  while (first + count < n) {
+    size_t size = protobuf_c_message_get_packed_size(items[first + count]) + 8;
+    if (count > 0 && bytes + size > CRI_STREAM_CHUNK)
+      break;
+    bytes += size;
+    count++;
+  }
+  return count;
+}
+
+/* The next piece of a list stream, or its end: the list's repeated field 1
+ * is narrowed to the piece while it is packed. */
+static void send_next_chunk(call_ctx *c)
+{
+  const ProtobufCFieldDescriptor *f = &c->list->descriptor->fields[0];
+  size_t *n = (size_t *)((char *)c->list + f->quantifier_offset);
+  ProtobufCMessage ***items = (ProtobufCMessage ***)((char *)c->list + f->offset);
+  if (c->response) {
+    grpc_byte_buffer_destroy(c->response);
+    c->response = NULL;
+  }
+  if (c->next_item >= *n) {
+    start_send(c);
+    return;
+  }
+  size_t all = *n, first = c->next_item, count = chunk_items(*items, all, first);
+  ProtobufCMessage **base = *items;
+  *n = count;
+  *items = base + first;
+  c->response = cri_pack(c->list);
+  *n = all;
+  *items = base;
+  c->next_item = first + count;
+  if (!cri_start_message(c, c->response, CALL_STREAMING))
+    cri_call_free(c);
+}
+
+static void on_received(cri_server *s, call_ctx *c)
+{
+  const cri_method *m = dispatch(c);
+  if (m && m->kind == CRI_STREAM_EVENTS && c->status == GRPC_STATUS_OK)
+    cri_events_subscribe(s->events, c);
+  else if (c->list)
+    send_next_chunk(c);
+  else
+    start_send(c);
 }
 
 /* Advances one call on one event. */
@@ -215,7 +283,7 @@ static void handle_event(cri_server *s, call_ctx *c, int success)
   switch (c->state) {
   case CALL_REQUESTED:
     if (!success) { /* the server is shutting down */
-      call_free(c);
+      cri_call_free(c);
       return;
     }
     atomic_fetch_add(&s->active, 1);
@@ -225,15 +293,23 @@ static void handle_event(cri_server *s, call_ctx *c, int success)
     start_receive(c);
     return;
   case CALL_RECEIVED:
-    if (!success) {
-      call_free(c);
-      return;
-    }
-    dispatch(c);
-    start_send(c);
+    if (!success)
+      cri_call_free(c);
+    else
+      on_received(s, c);
     return;
+  case CALL_STREAMING:
+    if (!success) /* the client is gone */
+      cri_call_free(c);
+    else
+      send_next_chunk(c);
+    return;
+  case CALL_EVENT_SENT:
+    cri_events_on_sent(s->events, c, success);
+    return;
+  case CALL_CLOSED: /* never a call's own state: see worker_main */
   case CALL_SENT:
-    call_free(c);
+    cri_call_free(c);
     return;
   }
 }
@@ -252,7 +328,12 @@ static void *worker_main(void *arg)
       maybe_shutdown_queue(s);
       continue;
     }
-    handle_event(s, ev.tag, ev.success);
+    enum call_state *tag = ev.tag;
+    if (*tag == CALL_CLOSED) /* an event stream's close: the tag is c->sub.close_state */
+      cri_events_on_closed(s->events,
+                           (call_ctx *)((char *)tag - offsetof(call_ctx, sub.close_state)));
+    else
+      handle_event(s, ev.tag, ev.success);
   }
 }
 
@@ -275,12 +356,12 @@ static void server_create(cri_server *s)
   grpc_arg args[2];
   memset(args, 0, sizeof args);
   args[0].type = GRPC_ARG_INTEGER;
-  args[0].key = (char *) GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+  args[0].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
   args[0].value.integer = CRI_MAX_MESSAGE;
   args[1].type = GRPC_ARG_INTEGER;
-  args[1].key = (char *) GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
+  args[1].key = (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
   args[1].value.integer = CRI_MAX_MESSAGE;
-  grpc_channel_args channel_args = { .num_args = 2, .args = args };
+  grpc_channel_args channel_args = {.num_args = 2, .args = args};
   s->cq = grpc_completion_queue_create_for_next(NULL);
   s->server = grpc_server_create(&channel_args, NULL);
   grpc_server_register_completion_queue(s->server, s->cq, NULL);
@@ -312,6 +393,7 @@ int cri_server_start(engine *e, const char *socket_path, cri_server **out, crio_
     return -CRIO_E_IO;
   }
   grpc_server_start(s->server);
+  s->events = cri_events_start(s);
   if (chmod(socket_path, 0660) < 0)
     log_warn("cri: chmod 0660 %s: %s", socket_path, strerror(errno));
   for (size_t i = 0; i < CRI_WORKERS; i++)
@@ -340,12 +422,14 @@ void cri_server_stop(cri_server *s)
   atomic_store(&s->stopping, true);
   grpc_server_shutdown_and_notify(s->server, s->cq, &s->shutdown_tag);
   grpc_server_cancel_all_calls(s->server);
+  cri_events_stop(s->events);
   if (s->n_workers == 0) /* nobody drains the queue: do it here */
     worker_main(s);
   for (size_t i = 0; i < s->n_workers; i++)
     pthread_join(s->workers[i], NULL);
   grpc_server_destroy(s->server);
   grpc_completion_queue_destroy(s->cq);
+  cri_events_free(s->events);
   unlink(s->socket_path);
   free(s->socket_path);
   free(s);

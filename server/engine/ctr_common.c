@@ -117,3 +117,16 @@ const char *ctr_state_name(store_container_state s)
   default: return "unknown";
   }
 }
+
+oci_resources ctr_oci_resources(const engine_resources *r)
+{
+  return (oci_resources) {
+    .cpu_shares = (uint64_t) r->cpu_shares,
+    .cpu_quota = r->cpu_quota,
+    .cpu_period = (uint64_t) r->cpu_period,
+    .cpuset_cpus = r->cpuset_cpus,
+    .cpuset_mems = r->cpuset_mems,
+    .memory_limit = r->memory_limit,
+    .pids_limit = r->pids_limit,
+  };
+}

@@ -227,12 +227,32 @@ static void bundle_parts_clear(bundle_parts *b)
   free(b->cgroup);
 }
 
+/* The requested supplemental groups join those /etc/group gives the user. */
+static int groups_add(bundle_parts *b, const engine_security *sec, crio_err **err)
+{
+  for (size_t i = 0; i < sec->n_supplemental_groups; i++) {
+    if (sec->supplemental_groups[i] < 0 || sec->supplemental_groups[i] > UINT32_MAX - 1)
+      return crio_err_set(err, CRIO_E_INVALID, "supplemental group %lld is not a valid gid",
+                          (long long) sec->supplemental_groups[i]);
+    gid_t g = (gid_t) sec->supplemental_groups[i];
+    bool have = g == b->gid;
+    for (size_t j = 0; j < b->n_groups && !have; j++)
+      have = b->groups[j] == g;
+    if (have)
+      continue;
+    b->groups = xrealloc(b->groups, (b->n_groups + 1) * sizeof *b->groups);
+    b->groups[b->n_groups++] = g;
+  }
+  return 0;
+}
+
 static int bundle_prepare(create_ctx *c, bundle_parts *b, crio_err **err)
 {
   const engine_container_spec *s = &c->spec;
   const char *user = s->user ? s->user : json_string_value(json_object_get(c->img_cfg, "User"));
   if (oci_resolve_user(c->merged, user ? user : "", &b->uid, &b->gid, &b->groups, &b->n_groups,
-                       &b->home, err) < 0)
+                       &b->home, err) < 0 ||
+      groups_add(b, &s->security, err) < 0)
     return -1;
   engine_strv image_env = { 0 };
   strv_from_json(json_object_get(c->img_cfg, "Env"), &image_env);
@@ -288,10 +308,7 @@ static int create_bundle(create_ctx *c, crio_err **err)
     .pid_ns = { .mode = c->pod_spec.host_pid ? OCI_NS_HOST : OCI_NS_NEW },
     .network_ns = ns_of(b.pins.net), .ipc_ns = ns_of(b.pins.ipc), .uts_ns = ns_of(b.pins.uts),
     .cgroups_path = b.cgroup,
-    .resources = { .cpu_shares = (uint64_t) r->cpu_shares, .cpu_quota = r->cpu_quota,
-                   .cpu_period = (uint64_t) r->cpu_period, .cpuset_cpus = r->cpuset_cpus,
-                   .cpuset_mems = r->cpuset_mems, .memory_limit = r->memory_limit,
-                   .pids_limit = r->pids_limit },
+    .resources = ctr_oci_resources(r),
     .devices = b.devices, .n_devices = s->n_devices,
     .masked_paths = ostrv(&s->security.masked_paths),
     .readonly_paths = ostrv(&s->security.readonly_paths),

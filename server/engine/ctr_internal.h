@@ -4,6 +4,7 @@
 
 #include "server/engine/engine_internal.h"
 #include "server/runtime/oci_runtime.h"
+#include "server/runtime/oci_spec.h"
 
 /* The annotation that marks a pod made for one standalone container. */
 #define STANDALONE_POD_ANNOTATION "io.crio-c.standalone"
@@ -18,6 +19,8 @@ int ctr_conmon_create(engine *e, const store_container *c, const engine_containe
 void ctr_cleanup(engine *e, const char *id, const char *handler);
 void engine_container_from_row(engine *e, const store_container *row, engine_container *out);
 const char *ctr_state_name(store_container_state s);
+/* linux.resources of a spec's resources (strings borrowed from r). */
+oci_resources ctr_oci_resources(const engine_resources *r);
 
 /* A container with its spec and runtime, for the lifecycle calls. */
 typedef struct ctr_handle {

@@ -48,7 +48,9 @@ int ctr_remove(engine *e, const char *ref, bool force, bool with_own_pod, char *
                      ctr_state_name(h.row->state));
   else if (live || h.row->state == STORE_CTR_CREATED)
     r = ctr_stop_handle(e, &h, 0, err);
-  store_event ev = { .type = STORE_EVENT_CONTAINER, .action = "remove" };
+  /* the pod a removed container was in, for followers of the events */
+  _cleanup_free_ char *attrs = xasprintf("{\"pod\":\"%s\"}", h.row->pod_id);
+  store_event ev = { .type = STORE_EVENT_CONTAINER, .action = "remove", .attributes = attrs };
   if (r == 0) {
     ctr_cleanup(e, h.row->id, h.spec.runtime_handler);
     r = store_container_delete(e->store, h.row->id, &ev, err);

@@ -72,6 +72,10 @@ int engine_open(const crio_config *cfg, engine **out, crio_err **err)
   pthread_cond_init(&e->exit_cond, NULL);
   e->inotify_fd = e->exits_stop_fd[0] = e->exits_stop_fd[1] = -1;
   engine_probe_programs(e);
+  if (events_init(e, err) < 0) {
+    engine_close(e);
+    return -1;
+  }
   /* the exit watcher first, so no exit falls between the scan and the watch */
   if (engine_reconcile_layers(e, err) < 0 || exits_start(e, err) < 0 ||
       engine_reconcile(e, err) < 0) {
@@ -91,6 +95,7 @@ void engine_close(engine *e)
     _cleanup_free_ char *nsd = path_join(e->cfg->runroot, "ns");
     ns_pin_dir_release(nsd);
   }
+  events_fini(e);
   store_close(e->store);
   config_free(e->cfg);
   free(e->db_path);
@@ -98,6 +103,7 @@ void engine_close(engine *e)
   free(e->runtime_version);
   free(e->conmon_path);
   free(e->conmon_version);
+  free(e->pod_cidr);
   free(e->overlay_root);
   free(e->upload_dir);
   pthread_mutex_destroy(&e->image_lock);

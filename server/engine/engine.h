@@ -73,6 +73,47 @@ void engine_version_get(engine_version *out);
 int engine_info_get(engine *e, engine_info *out, crio_err **err);
 void engine_info_clear(engine_info *info);
 
+/* Whether pods get a network: the CNI configuration pods would join now. */
+typedef struct engine_network_status {
+  bool ready;               /* a valid CNI configuration is found */
+  char *network;            /* its name and file, when ready */
+  char *path;
+  char *reason;             /* when not: "NetworkPluginNotReady" and why */
+  char *message;
+} engine_network_status;
+int engine_network_status_get(engine *e, engine_network_status *out, crio_err **err);
+void engine_network_status_clear(engine_network_status *s);
+/* The pod CIDR the kubelet gave (UpdateRuntimeConfig); "" or NULL clears
+ * it. Kept in memory: informational, reported in the CRI's verbose status. */
+int engine_pod_cidr_set(engine *e, const char *cidr, crio_err **err);
+char *engine_pod_cidr_get(engine *e); /* "" when none; free it */
+
+/* ---- events ------------------------------------------------------------ */
+
+/* One change of the event log: a pod's, a container's or an image's. */
+typedef struct engine_event {
+  int64_t seq;              /* position in the log, increasing */
+  int64_t time_ns;
+  const char *type;         /* "pod", "container", "image" */
+  char *action;             /* create, start, died, oom, stop, remove, pull, ... */
+  char *id;
+  char *name;
+  char *pod;                /* a container's pod, when the event says it (remove) */
+} engine_event;
+
+typedef struct engine_events {
+  engine_event *items;
+  size_t n;
+} engine_events;
+void engine_events_clear(engine_events *l);
+
+/* The seq of the newest event: engine_events_wait(e, it, ...) sees what
+ * happens afterwards. */
+int64_t engine_events_last(engine *e);
+/* The events after seq `after`, oldest first, at most limit (0: all); when
+ * there are none, waits up to timeout_ms for one (out->n may stay 0). */
+int engine_events_wait(engine *e, int64_t after, size_t limit, int timeout_ms,
+                       engine_events *out, crio_err **err);
 
 /* ---- images ------------------------------------------------------------ */
 
@@ -422,6 +463,13 @@ int engine_container_remove(engine *e, const char *ref, bool force, char **id_ou
 int engine_container_wait(engine *e, const char *ref, int *exit_code, bool *oom_killed,
                           crio_err **err);
 int engine_container_rename(engine *e, const char *ref, const char *name, crio_err **err);
+/* Replaces the cgroup limits of a created, running or paused container (runc
+ * update) and records them in its spec; oom_score_adj stays as created. An
+ * exited container: CRIO_E_CONFLICT. */
+int engine_container_update(engine *e, const char *ref, const engine_resources *r,
+                            crio_err **err);
+/* Has conmon reopen a running container's log file (after a rotation). */
+int engine_container_reopen_log(engine *e, const char *ref, crio_err **err);
 
 typedef struct engine_log_line {
   const char *time;         /* RFC 3339 with nanoseconds */

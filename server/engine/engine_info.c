@@ -1,5 +1,6 @@
 #include "server/engine/engine_internal.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
@@ -131,4 +132,39 @@ void engine_info_clear(engine_info *info)
     free(info->plugin_dirs[i]);
   free(info->plugin_dirs);
   info->insecure_registries = info->plugin_dirs = NULL;
+}
+
+/* "ADDRESS/PREFIX" with an IPv4 or IPv6 address and a prefix in range. */
+static bool cidr_valid(const char *cidr)
+{
+  const char *slash = strchr(cidr, '/');
+  if (!slash || slash == cidr || slash - cidr >= INET6_ADDRSTRLEN)
+    return false;
+  char addr[INET6_ADDRSTRLEN];
+  memcpy(addr, cidr, (size_t) (slash - cidr));
+  addr[slash - cidr] = '\0';
+  unsigned char buf[sizeof(struct in6_addr)];
+  int max = inet_pton(AF_INET, addr, buf) == 1 ? 32 : inet_pton(AF_INET6, addr, buf) == 1 ? 128 : -1;
+  char *end = NULL;
+  long prefix = strtol(slash + 1, &end, 10);
+  return max > 0 && slash[1] && !*end && prefix >= 0 && prefix <= max;
+}
+
+int engine_pod_cidr_set(engine *e, const char *cidr, crio_err **err)
+{
+  if (cidr && *cidr && !cidr_valid(cidr))
+    return crio_err_set(err, CRIO_E_INVALID, "pod CIDR \"%s\" is not ADDRESS/PREFIX", cidr);
+  pthread_rwlock_wrlock(&e->lock);
+  free(e->pod_cidr);
+  e->pod_cidr = cidr && *cidr ? xstrdup(cidr) : NULL;
+  pthread_rwlock_unlock(&e->lock);
+  return 0;
+}
+
+char *engine_pod_cidr_get(engine *e)
+{
+  pthread_rwlock_rdlock(&e->lock);
+  char *out = xstrdup(e->pod_cidr ? e->pod_cidr : "");
+  pthread_rwlock_unlock(&e->lock);
+  return out;
 }

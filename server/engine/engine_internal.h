@@ -17,6 +17,7 @@ struct engine {
   char *runtime_version;
   char *conmon_path;
   char *conmon_version;
+  char *pod_cidr;           /* the kubelet's (UpdateRuntimeConfig), NULL: none */
   /* ROOT/overlay: the layer store and container rootfs directories */
   char *overlay_root;
   /* serializes container state changes; exit_cond wakes waiters on exits */
@@ -34,6 +35,14 @@ struct engine {
   /* held while layers are committed to or removed from the layer store
    * together with the store rows that name them */
   pthread_mutex_t image_lock;
+  /* the newest event committed; event_cond wakes engine_events_wait */
+  pthread_mutex_t event_lock;
+  pthread_cond_t event_cond;
+  int64_t event_seq;
 };
+
+/* Follows the store's event log (events.c). */
+int events_init(engine *e, crio_err **err);
+void events_fini(engine *e);
 
 #endif

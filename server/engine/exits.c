@@ -13,6 +13,7 @@
 #include "server/engine/paths.h"
 #include "server/runtime/conmon.h"
 #include "util/cleanup.h"
+#include "util/clock.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -59,14 +60,7 @@ int exits_record(engine *e, const char *ctr_id, bool *recorded, crio_err **err)
 
 void exits_wait(engine *e, int timeout_ms)
 {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  ts.tv_sec += timeout_ms / 1000;
-  ts.tv_nsec += (long) (timeout_ms % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) {
-    ts.tv_sec++;
-    ts.tv_nsec -= 1000000000L;
-  }
+  struct timespec ts = clock_after_ms(CLOCK_REALTIME, timeout_ms);
   pthread_mutex_lock(&e->ctr_lock);
   pthread_cond_timedwait(&e->exit_cond, &e->ctr_lock, &ts);
   pthread_mutex_unlock(&e->ctr_lock);

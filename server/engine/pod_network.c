@@ -129,3 +129,34 @@ int pod_network_check(engine *e, const char *id, const engine_pod_spec *s, const
   settings_clear(&n);
   return r;
 }
+
+int engine_network_status_get(engine *e, engine_network_status *out, crio_err **err)
+{
+  (void) err;
+  memset(out, 0, sizeof *out);
+  net_settings n;
+  settings_get(e, &n);
+  cni_network *net = NULL;
+  _cleanup_err_ crio_err *load_err = NULL;
+  if (cni_network_load(n.network_dir, n.name, &net, &load_err) < 0) {
+    out->reason = xstrdup("NetworkPluginNotReady");
+    out->message = xasprintf("Network plugin returns error: %s. Has your network provider "
+                             "started?", load_err->message);
+  } else {
+    out->ready = true;
+    out->network = xstrdup(cni_network_name(net));
+    out->path = xstrdup(cni_network_path(net));
+    cni_network_free(net);
+  }
+  settings_clear(&n);
+  return 0;
+}
+
+void engine_network_status_clear(engine_network_status *s)
+{
+  free(s->network);
+  free(s->path);
+  free(s->reason);
+  free(s->message);
+  memset(s, 0, sizeof *s);
+}

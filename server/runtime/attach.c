@@ -17,6 +17,7 @@
 #define CONMON_STDOUT_PIPE 2
 #define CONMON_STDERR_PIPE 3
 #define CONMON_WIN_RESIZE_EVENT 1
+#define CONMON_REOPEN_LOGS_EVENT 2
 /* conmon reads stdin in 32 KiB; a larger seqpacket message would be cut */
 #define ATTACH_STDIN_CHUNK 8192
 
@@ -129,11 +130,12 @@ int attach_close_stdin(int fd, crio_err **err)
   return 0;
 }
 
-int attach_resize(const char *ctl_path_or_bundle, unsigned short rows, unsigned short cols,
-                  crio_err **err)
+/* Writes one "TYPE HEIGHT WIDTH\n" line to conmon's control FIFO. */
+static int ctl_write(const char *ctl_path_or_bundle, const char *what, int type, unsigned rows,
+                     unsigned cols, crio_err **err)
 {
   if (!ctl_path_or_bundle || !ctl_path_or_bundle[0])
-    return crio_err_set(err, CRIO_E_INVALID, "resize: no control fifo path");
+    return crio_err_set(err, CRIO_E_INVALID, "%s: no control fifo path", what);
   struct stat st;
   _cleanup_free_ char *path = NULL;
   if (stat(ctl_path_or_bundle, &st) == 0 && S_ISDIR(st.st_mode))
@@ -147,18 +149,28 @@ int attach_resize(const char *ctl_path_or_bundle, unsigned short rows, unsigned 
                           errno == ENOENT ? CRIO_E_NOT_FOUND
                           : errno == ENXIO ? CRIO_E_CONFLICT
                                            : CRIO_E_IO,
-                          errno, "resize: open control fifo %s", path);
+                          errno, "%s: open control fifo %s", what, path);
   if (fstat(fd, &st) == 0 && !S_ISFIFO(st.st_mode))
-    return crio_err_set(err, CRIO_E_INVALID, "resize: %s is not a fifo", path);
+    return crio_err_set(err, CRIO_E_INVALID, "%s: %s is not a fifo", what, path);
   char line[64];
-  int len = snprintf(line, sizeof line, "%d %u %u\n", CONMON_WIN_RESIZE_EVENT, (unsigned) rows,
-                     (unsigned) cols);
+  int len = snprintf(line, sizeof line, "%d %u %u\n", type, rows, cols);
   ssize_t w;
   do
     w = write(fd, line, (size_t) len);
   while (w < 0 && errno == EINTR);
   if (w != len)   /* shorter than PIPE_BUF: all or nothing */
     return crio_err_errno(err, w < 0 && errno == EPIPE ? CRIO_E_CONFLICT : CRIO_E_IO,
-                          w < 0 ? errno : EAGAIN, "resize: write control fifo %s", path);
+                          w < 0 ? errno : EAGAIN, "%s: write control fifo %s", what, path);
   return 0;
+}
+
+int attach_resize(const char *ctl_path_or_bundle, unsigned short rows, unsigned short cols,
+                  crio_err **err)
+{
+  return ctl_write(ctl_path_or_bundle, "resize", CONMON_WIN_RESIZE_EVENT, rows, cols, err);
+}
+
+int attach_reopen_log(const char *ctl_path_or_bundle, crio_err **err)
+{
+  return ctl_write(ctl_path_or_bundle, "reopen log", CONMON_REOPEN_LOGS_EVENT, 0, 0, err);
 }

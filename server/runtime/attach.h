@@ -58,4 +58,8 @@ int attach_close_stdin(int fd, crio_err **err);
 int attach_resize(const char *ctl_path_or_bundle, unsigned short rows, unsigned short cols,
                   crio_err **err);
 
+/* Asks conmon to reopen the container's log file (after the kubelet rotated
+ * it): writes "2 0 0\n" to the control FIFO; errors as attach_resize. */
+int attach_reopen_log(const char *ctl_path_or_bundle, crio_err **err);
+
 #endif

@@ -10,6 +10,9 @@
 int oci_spec_mounts(const oci_spec_input *in, json_t **out, crio_err **err);
 /* The "linux" object. */
 int oci_spec_linux(const oci_spec_input *in, json_t **out, crio_err **err);
+/* Appends the host's device nodes under /dev (for a privileged
+ * container), those already in devices left as they are. */
+void oci_host_devices(json_t *devices);
 /* linux.resources without device rules. */
 json_t *oci_spec_resources(const oci_resources *r);
 

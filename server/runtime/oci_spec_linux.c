@@ -320,6 +320,8 @@ int oci_spec_linux(const oci_spec_input *in, json_t **out, crio_err **err)
     if (r < 0)
       return r;
   }
+  if (in->privileged)
+    oci_host_devices(devices);
   int r = sysctls_json(in, &sysctl, err);
   if (r < 0)
     return r;

@@ -78,3 +78,25 @@ class CriClient:
         req = message("ImageStatusRequest")()
         req.image.image = image
         return self.call("ImageStatus", req, "ImageStatusResponse", service=IMAGES)
+
+    def rpc(self, method, service=RUNTIME, **fields):
+        """/<service>/<method> with a <method>Request of these fields (sub-messages
+        as message objects); returns the <method>Response."""
+        return self.call(method, message(f"{method}Request")(**fields), f"{method}Response",
+                         service=service)
+
+    def pull_image(self, image):
+        """PullImage; returns the image reference the runtime answers."""
+        return self.rpc("PullImage", IMAGES, image=message("ImageSpec")(image=image)).image_ref
+
+    def wait_ready(self, timeout=10):
+        """Until the channel connects (the socket may appear after the REST one)."""
+        grpc.channel_ready_future(self.channel).result(timeout=timeout)
+
+    def stream(self, method, request, response_type, service=RUNTIME, timeout=None):
+        """A server-streaming call: the iterator of its responses (also a
+        grpc.Call: .cancel() ends it)."""
+        fn = self.channel.unary_stream(f"/{service}/{method}",
+                                       request_serializer=lambda m: m.SerializeToString(),
+                                       response_deserializer=message(response_type).FromString)
+        return fn(request, timeout=timeout if timeout is not None else self.timeout)

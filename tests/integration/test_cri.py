@@ -2,21 +2,14 @@
 and the answers to what it does not serve."""
 import os
 import stat
-import time
 
 import grpc
 import pytest
 
 from cri_client import CriClient, message
+from cri_helpers import wait_socket
 from crio_daemon import Crio
 from images_helpers import image_config, pull_ok
-
-
-def wait_socket(path, timeout=10):
-    deadline = time.time() + timeout
-    while not os.path.exists(path):
-        assert time.time() < deadline, f"no CRI socket at {path}"
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -1,23 +1,16 @@
 """The CRI ImageService (PullImage, RemoveImage, ImageFsInfo) and the
 RuntimeService calls on what runs: ExecSync and the container stats."""
 import base64
-import os
 import time
 
 import grpc
 import pytest
 
 from cri_client import IMAGES, CriClient, message
+from cri_helpers import wait_socket
 from crio_daemon import Crio
 from ctr_helpers import run, wait_state
 from images_helpers import image_config, pull_ok
-
-
-def wait_socket(path, timeout=10):
-    deadline = time.time() + timeout
-    while not os.path.exists(path):
-        assert time.time() < deadline, f"no CRI socket at {path}"
-        time.sleep(0.05)
 
 
 @pytest.fixture
