@@ -475,6 +475,48 @@ static void test_event_log_is_append_only(void **state)
   assert_string_equal(evs.items[0].action, "create");
 }
 
+typedef struct heard {
+  int calls;
+  int64_t seq;
+} heard;
+
+static void listen(int64_t seq, void *data)
+{
+  heard *h = data;
+  h->calls++;
+  h->seq = seq;
+}
+
+/* Told once per commit that appended events, with the newest; never of a
+ * change rolled back, nor of one without an event. */
+static void test_event_listener(void **state)
+{
+  fixture *f = *state;
+  heard h = { 0 };
+  store_set_event_listener(f->s, listen, &h);
+  _cleanup_free_ char *id = hex_id('b', 7);
+  store_pod in = { .id = id, .name = "heard", .state = STORE_POD_READY };
+  store_event created = { .action = "create" };
+  crio_err *err = NULL;
+  OK(store_pod_put(f->s, &in, &created, &err));
+  assert_int_equal(h.calls, 1);
+  assert_int_equal(h.seq, created.seq);
+  assert_int_not_equal(store_pod_put(f->s, &in, &created, &err), 0); /* a conflict */
+  crio_err_free(err);
+  err = NULL;
+  assert_int_equal(h.calls, 1);
+  OK(store_pod_update_network(f->s, id, "/run/ns/2", "[]", NULL, &err));
+  assert_int_equal(h.calls, 1);
+  store_event stopped = { .action = "stop" };
+  OK(store_pod_update_state(f->s, id, STORE_POD_NOTREADY, &stopped, &err));
+  assert_int_equal(h.calls, 2);
+  assert_int_equal(h.seq, stopped.seq);
+  store_set_event_listener(f->s, NULL, NULL);
+  store_event again = { .type = STORE_EVENT_POD, .action = "note", .object_id = id };
+  OK(store_event_append(f->s, &again, &err));
+  assert_int_equal(h.calls, 2);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -491,6 +533,7 @@ int main(void)
     T(test_pod_not_found),
     T(test_pod_invalid_input),
     T(test_pod_updates_with_events),
+    T(test_event_listener),
     T(test_pod_list_filters),
     T(test_pod_lookup),
     T(test_pod_delete_refused_while_referenced),
