@@ -61,13 +61,17 @@ static int teardown(void **state)
   return 0;
 }
 
-static int mount_count(void)
+/* Mounts under the fixture's directory (other processes' mounts elsewhere
+ * on the host do not count). */
+static int mount_count(const fx *f)
 {
   _cleanup_fclose_ FILE *m = fopen("/proc/self/mountinfo", "re");
   assert_non_null(m);
-  int n = 0, c;
-  while ((c = fgetc(m)) != EOF)
-    n += c == '\n';
+  char line[4096], mnt[4096];
+  size_t len = strlen(f->root);
+  int n = 0;
+  while (fgets(line, sizeof line, m))
+    n += sscanf(line, "%*s %*s %*s %*s %4095s", mnt) == 1 && strncmp(mnt, f->root, len) == 0;
   return n;
 }
 
@@ -169,7 +173,7 @@ static void test_pin_all(void **state)
   fx *f = *state;
   char host_before[256], host_after[256];
   gethostname(host_before, sizeof host_before);
-  int before = mount_count();
+  int before = mount_count(f);
   ns_pins p = {0};
   must_create(f, "pod1", NS_PIN_NET | NS_PIN_IPC | NS_PIN_UTS, "pod-one", &p);
 
@@ -183,7 +187,7 @@ static void test_pin_all(void **state)
   assert_true(ns_ino(p.ipc) != ns_ino("/proc/self/ns/ipc"));
   assert_true(ns_ino(p.uts) != ns_ino("/proc/self/ns/uts"));
   /* ns_dir itself + the three pins */
-  assert_int_equal(mount_count(), before + 4);
+  assert_int_equal(mount_count(f), before + 4);
   assert_int_equal(check_in_child(&p, "pod-one"), 0);
   gethostname(host_after, sizeof host_after);
   assert_string_equal(host_before, host_after);
@@ -192,7 +196,7 @@ static void test_pin_all(void **state)
   crio_err *err = NULL;
   assert_int_equal(ns_pin_remove(&p, &err), 0);
   assert_false(exists(p.net) || exists(p.ipc) || exists(p.uts));
-  assert_int_equal(mount_count(), before + 1);
+  assert_int_equal(mount_count(f), before + 1);
   assert_int_equal(ns_pin_remove(&p, &err), 0); /* again: nothing to do */
   assert_null(err);
   ns_pins_clear(&p);
@@ -249,7 +253,7 @@ static void expect_invalid(fx *f, const char *id, int kinds, const char *host, c
 static void test_bad_input_refused_before_anything(void **state)
 {
   fx *f = *state;
-  int before = mount_count();
+  int before = mount_count(f);
   int all = NS_PIN_NET | NS_PIN_IPC | NS_PIN_UTS;
   expect_invalid(f, "a/b", all, "h", "a/b");
   expect_invalid(f, "..", all, "h", "\"..\"");
@@ -259,7 +263,7 @@ static void test_bad_input_refused_before_anything(void **state)
   expect_invalid(f, "ok", all, "-bad", "-bad");
   expect_invalid(f, "ok", all, "a.b_c", "a.b_c");
   assert_false(exists(f->ns_dir));
-  assert_int_equal(mount_count(), before);
+  assert_int_equal(mount_count(f), before);
 }
 
 static void test_failure_midway_leaves_nothing(void **state)
@@ -273,14 +277,14 @@ static void test_failure_midway_leaves_nothing(void **state)
    * made first, then must be undone; the stranger's file stays */
   _cleanup_free_ char *stranger = xasprintf("%s/utsns/mid", f->ns_dir);
   assert_int_equal(write_file_atomic(stranger, "x", 1, 0644, NULL), 0);
-  int before = mount_count();
+  int before = mount_count(f);
   _cleanup_err_ crio_err *err = NULL;
   assert_int_equal(
       ns_pin_create(f->ns_dir, "mid", NS_PIN_NET | NS_PIN_IPC | NS_PIN_UTS, "h", &p, &err),
       -CRIO_E_EXISTS);
   assert_non_null(strstr(err->message, stranger));
   assert_null(p.net);
-  assert_int_equal(mount_count(), before);
+  assert_int_equal(mount_count(f), before);
   _cleanup_free_ char *net = xasprintf("%s/netns/mid", f->ns_dir);
   _cleanup_free_ char *ipc = xasprintf("%s/ipcns/mid", f->ns_dir);
   assert_false(exists(net) || exists(ipc));
@@ -294,10 +298,10 @@ static void test_duplicate_pod_keeps_first(void **state)
   ns_pins p = {0}, q = {0};
   must_create(f, "dup", NS_PIN_NET | NS_PIN_UTS, "h", &p);
   ino_t ino = ns_ino(p.net);
-  int before = mount_count();
+  int before = mount_count(f);
   _cleanup_err_ crio_err *err = NULL;
   assert_int_equal(ns_pin_create(f->ns_dir, "dup", NS_PIN_NET, NULL, &q, &err), -CRIO_E_EXISTS);
-  assert_int_equal(mount_count(), before);
+  assert_int_equal(mount_count(f), before);
   assert_true(ns_pin_valid(p.net) && ns_pin_valid(p.uts));
   assert_int_equal(ns_ino(p.net), ino);
   assert_int_equal(ns_pin_remove(&p, NULL), 0);
@@ -311,14 +315,14 @@ static void test_cycles_leak_nothing(void **state)
   must_create(f, "warm", NS_PIN_NET, NULL, &p);
   assert_int_equal(ns_pin_remove(&p, NULL), 0);
   ns_pins_clear(&p);
-  int before = mount_count();
+  int before = mount_count(f);
   int fds_before = (int)dir_entries("/proc/self/fd");
   for (int i = 0; i < 20; i++) {
     must_create(f, "cycle", NS_PIN_NET | NS_PIN_IPC | NS_PIN_UTS, "cycle", &p);
     assert_int_equal(ns_pin_remove(&p, NULL), 0);
     ns_pins_clear(&p);
   }
-  assert_int_equal(mount_count(), before);
+  assert_int_equal(mount_count(f), before);
   assert_int_equal((int)dir_entries("/proc/self/fd"), fds_before);
   const char *subs[] = {"netns", "ipcns", "utsns"};
   for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
@@ -351,7 +355,7 @@ static void *pin_thread(void *a)
 static void test_concurrent_pins(void **state)
 {
   fx *f = *state;
-  int before = mount_count();
+  int before = mount_count(f);
   pthread_t th[4];
   thread_arg args[4];
   for (int i = 0; i < 4; i++) {
@@ -363,7 +367,7 @@ static void test_concurrent_pins(void **state)
     pthread_join(th[i], NULL);
     assert_int_equal(args[i].ret, 0);
   }
-  assert_int_equal(mount_count(), before + 1);
+  assert_int_equal(mount_count(f), before + 1);
 }
 
 int main(void)
