@@ -120,6 +120,9 @@ static int create_command(create_ctx *c, crio_err **err)
     return crio_err_set(err, CRIO_E_INVALID,
                         "no command: the image %s has no Entrypoint or Cmd and none was given",
                         s->image);
+  engine_strv_clear(&s->process_args);
+  for (size_t i = 0; i < c->args.n; i++)
+    strv_push(&s->process_args, c->args.items[i]);
   return 0;
 }
 

@@ -17,9 +17,16 @@
 
 bool kv_filter_matches(const engine_kv *kv, const char *want);
 
-/* What runs: the stored args of the bundle (entrypoint + command). */
-static void command_of(engine *e, const store_container *row, engine_strv *out)
+/* What runs: recorded at create; for containers made before it was, the
+ * args of the bundle's config.json. */
+static void command_of(engine *e, const store_container *row, const engine_container_spec *spec,
+                       engine_strv *out)
 {
+  if (spec->process_args.n > 0) {
+    for (size_t i = 0; i < spec->process_args.n; i++)
+      strv_push(out, spec->process_args.items[i]);
+    return;
+  }
   _cleanup_free_ char *dir = ctr_dir(e, row->id);
   _cleanup_free_ char *bundle = path_join(dir, "config.json");
   json_t *cfg = json_load_file(bundle, 0, NULL);
@@ -37,7 +44,7 @@ void engine_container_from_row(engine *e, const store_container *row, engine_con
   free(out->spec.name);
   out->spec.name = xstrdup(row->name);
   out->image_id = xstrdup(row->image_id ? row->image_id : "");
-  command_of(e, row, &out->command);
+  command_of(e, row, &out->spec, &out->command);
   out->state = xstrdup(ctr_state_name(row->state));
   out->pid = row->pid;
   out->exit_code = row->exit_code;

@@ -128,6 +128,8 @@ char *container_spec_to_json(const engine_container_spec *s)
   };
   for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
     set_str(o, strs[i].k, strs[i].v);
+  if (s->process_args.n > 0)
+    json_object_set_new(o, "process_args", strv_to_json(&s->process_args));
   char *text = json_dumps(o, JSON_COMPACT);
   json_decref(o);
   return text;
@@ -177,6 +179,7 @@ int container_spec_from_json(const char *text, engine_container_spec *s, crio_er
   strv_from_json(json_object_get(o, "command"), &s->command);
   s->has_command = json_is_true(json_object_get(o, "has_command"));
   strv_from_json(json_object_get(o, "env"), &s->env);
+  strv_from_json(json_object_get(o, "process_args"), &s->process_args);
   mounts_from_json(json_object_get(o, "mounts"), s);
   devices_from_json(json_object_get(o, "devices"), s);
   kv_from_json(json_object_get(o, "labels"), &s->labels);
@@ -198,7 +201,8 @@ void engine_container_spec_clear(engine_container_spec *s)
                     &s->security.apparmor_profile };
   for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
     free(*strs[i]);
-  engine_strv *strvs[] = { &s->entrypoint, &s->command, &s->env, &s->security.cap_add,
+  engine_strv *strvs[] = { &s->entrypoint, &s->command, &s->env, &s->process_args,
+                           &s->security.cap_add,
                            &s->security.cap_drop, &s->security.masked_paths,
                            &s->security.readonly_paths };
   for (size_t i = 0; i < ARRAY_SIZE(strvs); i++)

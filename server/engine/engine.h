@@ -405,6 +405,8 @@ typedef struct engine_container_spec {
   char *log_path;
   char *runtime_handler;
   char *stop_signal;
+  engine_strv process_args; /* output: what runs, entrypoint + command resolved against
+                               the image at create (kept, so lists need no bundle) */
 } engine_container_spec;
 void engine_container_spec_clear(engine_container_spec *s);
 
