@@ -338,6 +338,23 @@ static char *ctr_info(const engine_container *c)
   return text;
 }
 
+/* As CRI-O: the image's repo digest ("registry/repo@sha256:...") when it has
+ * one, which the kubelet shows as the container's imageID; else the ID. */
+static void image_ref_set(engine *e, const engine_container *c, Runtime__V1__ContainerStatus *st)
+{
+  engine_image img = { 0 };
+  crio_err *lerr = NULL;
+  if (cri_empty(c->image_id) || engine_image_get(e, c->image_id, &img, &lerr) < 0) {
+    crio_err_free(lerr);
+    return;
+  }
+  if (img.repo_digests.n > 0) {
+    free(st->image_ref);
+    st->image_ref = xstrdup(img.repo_digests.items[0]);
+  }
+  engine_image_clear(&img);
+}
+
 static int h_container_status(engine *e, const ProtobufCMessage *req, ProtobufCMessage **resp,
                               crio_err **err)
 {
@@ -351,6 +368,7 @@ static int h_container_status(engine *e, const ProtobufCMessage *req, ProtobufCM
   Runtime__V1__ContainerStatusResponse *r =
       NEW_MSG(Runtime__V1__ContainerStatusResponse, runtime__v1__container_status_response__init);
   r->status = cri_container_status(&c);
+  image_ref_set(e, &c, r->status);
   if (q->verbose)
     INFO_ADD(r, Runtime__V1__ContainerStatusResponse__InfoEntry,
              runtime__v1__container_status_response__info_entry__init, "info", ctr_info(&c));

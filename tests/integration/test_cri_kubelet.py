@@ -78,6 +78,8 @@ def test_kubelet_life_of_a_pod_leaves_nothing(net_crio, registry, tmp_path):
     ctr_call(cri, "StartContainer", cid)
     st = wait_state(cri, cid, RUNNING)
     assert st.state == RUNNING
+    assert st.image_id == ref
+    assert st.image_ref.startswith(f"{registry.addr}/busybox@sha256:")   # the repo digest
     assert conmon_pids(cid)
     assert os.path.isdir(cgroup_dir("memory", pod_id, cid))
 
