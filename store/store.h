@@ -235,6 +235,9 @@ int store_container_lookup(store *s, const char *ref, store_container **out, cri
 /* Ordered by creation time, then id. filter may be NULL. */
 int store_container_list(store *s, const store_container_filter *filter, store_containers *out,
                          crio_err **err);
+/* The ids of a pod's containers, oldest first: *ids (free each and it) and *n. */
+int store_container_ids_of_pod(store *s, const char *pod_id, char ***ids, size_t *n,
+                               crio_err **err);
 int store_container_set_state(store *s, const char *id, const store_container_status *status,
                               store_event *ev, crio_err **err);
 /* Replace the spec (UpdateContainerResources). */

@@ -204,6 +204,35 @@ int store_container_list(store *s, const store_container_filter *f, store_contai
   return 0;
 }
 
+int store_container_ids_of_pod(store *s, const char *pod_id, char ***ids, size_t *n,
+                               crio_err **err)
+{
+  static const char sql[] =
+    "SELECT id FROM containers WHERE pod_id = ? ORDER BY created_ns, id";
+  *ids = NULL;
+  *n = 0;
+  STORE_LOCK(s);
+  _cleanup_stmt_ sqlite3_stmt *st = NULL;
+  int r = store_prepare_bind(s, sql, &st, err, "t", pod_id);
+  if (r < 0)
+    return r;
+  char **out = NULL;
+  size_t count = 0;
+  while ((r = store_step(s, st, err, "list containers of a pod")) > 0) {
+    out = xrealloc(out, (count + 1) * sizeof *out);
+    out[count++] = store_col_str(st, 0);
+  }
+  if (r < 0) {
+    for (size_t i = 0; i < count; i++)
+      free(out[i]);
+    free(out);
+    return r;
+  }
+  *ids = out;
+  *n = count;
+  return 0;
+}
+
 int store_container_set_state(store *s, const char *id, const store_container_status *status,
                               store_event *ev, crio_err **err)
 {

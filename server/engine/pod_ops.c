@@ -40,12 +40,9 @@ static void pod_from_row(engine *e, const store_pod *row, engine_pod_spec *spec,
   json_t *ips = json_loads(row->ips ? row->ips : "[]", 0, NULL);
   strv_from_json(ips, &out->ips);
   json_decref(ips);
-  store_container_filter f = { .pod_id = row->id };
-  store_containers ctrs = { 0 };
-  if (store_container_list(e->store, &f, &ctrs, NULL) == 0)
-    for (size_t i = 0; i < ctrs.n; i++)
-      strv_push(&out->containers, ctrs.items[i].id);
-  store_containers_free(&ctrs);
+  if (store_container_ids_of_pod(e->store, row->id, &out->containers.items,
+                                 &out->containers.n, NULL) < 0)
+    out->containers = (engine_strv) { 0 };
 }
 
 int engine_pod_get(engine *e, const char *ref, engine_pod *out, crio_err **err)

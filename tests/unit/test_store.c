@@ -400,6 +400,15 @@ static void test_container_list_update_delete(void **state)
   store_container_filter flt = { .pod_id = p1 };
   OK(store_container_list(f->s, &flt, &in_p1, &err));
   assert_int_equal(in_p1.n, 2);
+  char **ids = NULL;
+  size_t n_ids = 0;
+  OK(store_container_ids_of_pod(f->s, p1, &ids, &n_ids, &err));
+  assert_int_equal(n_ids, 2);
+  assert_string_equal(ids[0], in_p1.items[0].id);
+  assert_string_equal(ids[1], in_p1.items[1].id);
+  for (size_t i = 0; i < n_ids; i++)
+    free(ids[i]);
+  free(ids);
   _cleanup_store_containers_ store_containers running = { 0 };
   store_container_filter rf = { .state = STORE_CTR_RUNNING };
   OK(store_container_list(f->s, &rf, &running, &err));
