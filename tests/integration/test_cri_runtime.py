@@ -221,3 +221,30 @@ def test_checkpoint_unimplemented_with_message(d):
         d.cri.rpc("CheckpointContainer", container_id="abc")
     assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED
     assert "checkpoint" in e.value.details().lower()
+
+
+def test_stats_attributes_filters_and_errors(d, tmp_path):
+    pod_id, cid, _ = running_ctr(d, tmp_path)
+    other_pod, other_cid, _ = running_ctr(d, tmp_path, name="other")
+    st = ctr_call(d.cri, "ContainerStats", cid).stats
+    assert st.attributes.metadata.name == "app"            # the CRI name, not the engine's
+    assert not [k for k in st.attributes.annotations if k.startswith("io.crio-c.")]
+    req = message("ListContainerStatsRequest")()
+    req.filter.pod_sandbox_id = other_pod
+    got = d.cri.call("ListContainerStats", req, "ListContainerStatsResponse").stats
+    assert [s.attributes.id for s in got] == [other_cid]
+    ps = d.cri.rpc("PodSandboxStats", pod_sandbox_id=pod_id).stats
+    assert ps.attributes.metadata.name == "web" and ps.attributes.metadata.uid == "uid-web"
+    assert not [k for k in ps.attributes.annotations if k.startswith("io.crio-c.")]
+    req = message("ListPodSandboxStatsRequest")()
+    req.filter.id = other_pod
+    got = d.cri.call("ListPodSandboxStats", req, "ListPodSandboxStatsResponse").stats
+    assert [s.attributes.id for s in got] == [other_pod]
+
+    for call, field in [("ContainerStats", "container_id"), ("PodSandboxStats", "pod_sandbox_id")]:
+        with pytest.raises(grpc.RpcError) as e:
+            d.cri.rpc(call, **{field: UNKNOWN_ID})
+        assert e.value.code() == grpc.StatusCode.NOT_FOUND
+        with pytest.raises(grpc.RpcError) as e:
+            d.cri.rpc(call, **{field: ""})
+        assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
