@@ -84,15 +84,14 @@ static int profile_from_cri(const Runtime__V1__SecurityProfile *p, const char *w
   case RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__Localhost:
     if (cri_empty(p->localhost_ref))
       return crio_err_set(err, CRIO_E_INVALID,
-                          "CreateContainer: %s profile is Localhost without a localhost_ref",
-                          what);
+                          "CreateContainer: %s profile is Localhost without a localhost_ref", what);
     *out = strncmp(p->localhost_ref, "localhost/", 10) == 0
                ? xstrdup(p->localhost_ref)
                : xasprintf("localhost/%s", p->localhost_ref);
     return 0;
   default:
-    return crio_err_set(err, CRIO_E_INVALID, "CreateContainer: %s profile type %d is unknown",
-                        what, (int) p->profile_type);
+    return crio_err_set(err, CRIO_E_INVALID, "CreateContainer: %s profile type %d is unknown", what,
+                        (int)p->profile_type);
   }
 }
 
@@ -342,7 +341,7 @@ static char *ctr_info(const engine_container *c)
  * one, which the kubelet shows as the container's imageID; else the ID. */
 static void image_ref_set(engine *e, const engine_container *c, Runtime__V1__ContainerStatus *st)
 {
-  engine_image img = { 0 };
+  engine_image img = {0};
   crio_err *lerr = NULL;
   if (cri_empty(c->image_id) || engine_image_get(e, c->image_id, &img, &lerr) < 0) {
     crio_err_free(lerr);
@@ -493,24 +492,25 @@ static int h_reopen_container_log(engine *e, const ProtobufCMessage *req, Protob
 #define RT "/runtime.v1.RuntimeService/"
 
 static const cri_method methods[] = {
-    {RT "CreateContainer", &runtime__v1__create_container_request__descriptor, h_create_container,
-     CRI_UNARY, NULL},
-    {RT "StartContainer", &runtime__v1__start_container_request__descriptor, h_start_container,
-     CRI_UNARY, NULL},
-    {RT "StopContainer", &runtime__v1__stop_container_request__descriptor, h_stop_container,
-     CRI_UNARY, NULL},
-    {RT "RemoveContainer", &runtime__v1__remove_container_request__descriptor, h_remove_container,
-     CRI_UNARY, NULL},
-    {RT "ContainerStatus", &runtime__v1__container_status_request__descriptor, h_container_status,
-     CRI_UNARY, NULL},
-    {RT "ListContainers", &runtime__v1__list_containers_request__descriptor, h_list_containers,
-     CRI_UNARY, NULL},
-    {RT "StreamContainers", &runtime__v1__list_containers_request__descriptor, h_list_containers,
-     CRI_STREAM_LIST, &runtime__v1__stream_containers_response__descriptor},
-    {RT "UpdateContainerResources", &runtime__v1__update_container_resources_request__descriptor,
-     h_update_container_resources, CRI_UNARY, NULL},
-    {RT "ReopenContainerLog", &runtime__v1__reopen_container_log_request__descriptor,
-     h_reopen_container_log, CRI_UNARY, NULL},
+    CRI_BLOCKING_CALL(RT "CreateContainer", runtime__v1__create_container_request__descriptor,
+                      h_create_container),
+    CRI_CALL(RT "StartContainer", runtime__v1__start_container_request__descriptor,
+             h_start_container),
+    CRI_BLOCKING_CALL(RT "StopContainer", runtime__v1__stop_container_request__descriptor,
+                      h_stop_container),
+    CRI_BLOCKING_CALL(RT "RemoveContainer", runtime__v1__remove_container_request__descriptor,
+                      h_remove_container),
+    CRI_CALL(RT "ContainerStatus", runtime__v1__container_status_request__descriptor,
+             h_container_status),
+    CRI_CALL(RT "ListContainers", runtime__v1__list_containers_request__descriptor,
+             h_list_containers),
+    CRI_LIST_STREAM(RT "StreamContainers", runtime__v1__list_containers_request__descriptor,
+                    h_list_containers, runtime__v1__stream_containers_response__descriptor, false),
+    CRI_CALL(RT "UpdateContainerResources",
+             runtime__v1__update_container_resources_request__descriptor,
+             h_update_container_resources),
+    CRI_CALL(RT "ReopenContainerLog", runtime__v1__reopen_container_log_request__descriptor,
+             h_reopen_container_log),
 };
 
 CRI_METHOD_TABLE(cri_container_methods)

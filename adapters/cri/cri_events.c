@@ -60,7 +60,7 @@ void cri_events_subscribe(cri_events *ev, call_ctx *c)
   /* listed before the close operation starts, so on_closed always finds it */
   pthread_mutex_lock(&ev->lock);
   pthread_mutex_lock(&c->sub.lock);
-  c->sub.refs = 2; /* the close operation and the subscription */
+  c->sub.refs = 2;      /* the close operation and the subscription */
   send_locked(c, NULL); /* the initial metadata: the client sees the stream open */
   c->sub.next = ev->subs;
   ev->subs = &c->sub;

@@ -93,11 +93,10 @@ static int h_port_forward(engine *e, const ProtobufCMessage *req, ProtobufCMessa
 #define RT "/runtime.v1.RuntimeService/"
 
 static const cri_method methods[] = {
-    {RT "ExecSync", &runtime__v1__exec_sync_request__descriptor, h_exec_sync, CRI_UNARY, NULL},
-    {RT "Exec", &runtime__v1__exec_request__descriptor, h_exec, CRI_UNARY, NULL},
-    {RT "Attach", &runtime__v1__attach_request__descriptor, h_attach, CRI_UNARY, NULL},
-    {RT "PortForward", &runtime__v1__port_forward_request__descriptor, h_port_forward, CRI_UNARY,
-     NULL},
+    CRI_BLOCKING_CALL(RT "ExecSync", runtime__v1__exec_sync_request__descriptor, h_exec_sync),
+    CRI_CALL(RT "Exec", runtime__v1__exec_request__descriptor, h_exec),
+    CRI_CALL(RT "Attach", runtime__v1__attach_request__descriptor, h_attach),
+    CRI_CALL(RT "PortForward", runtime__v1__port_forward_request__descriptor, h_port_forward),
 };
 
 CRI_METHOD_TABLE(cri_exec_methods)

@@ -133,16 +133,15 @@ static int h_checkpoint_container(engine *e, const ProtobufCMessage *req, Protob
 #define RT "/runtime.v1.RuntimeService/"
 
 static const cri_method methods[] = {
-    {RT "Version", &runtime__v1__version_request__descriptor, h_version, CRI_UNARY, NULL},
-    {RT "Status", &runtime__v1__status_request__descriptor, h_status, CRI_UNARY, NULL},
-    {RT "RuntimeConfig", &runtime__v1__runtime_config_request__descriptor, h_runtime_config,
-     CRI_UNARY, NULL},
-    {RT "UpdateRuntimeConfig", &runtime__v1__update_runtime_config_request__descriptor,
-     h_update_runtime_config, CRI_UNARY, NULL},
-    {RT "CheckpointContainer", &runtime__v1__checkpoint_container_request__descriptor,
-     h_checkpoint_container, CRI_UNARY, NULL},
+    CRI_CALL(RT "Version", runtime__v1__version_request__descriptor, h_version),
+    CRI_CALL(RT "Status", runtime__v1__status_request__descriptor, h_status),
+    CRI_CALL(RT "RuntimeConfig", runtime__v1__runtime_config_request__descriptor, h_runtime_config),
+    CRI_CALL(RT "UpdateRuntimeConfig", runtime__v1__update_runtime_config_request__descriptor,
+             h_update_runtime_config),
+    CRI_CALL(RT "CheckpointContainer", runtime__v1__checkpoint_container_request__descriptor,
+             h_checkpoint_container),
     {RT "GetContainerEvents", &runtime__v1__get_events_request__descriptor, NULL, CRI_STREAM_EVENTS,
-     NULL},
+     NULL, false},
 };
 
 CRI_METHOD_TABLE(cri_runtime_methods)

@@ -4,6 +4,7 @@
 #define CRIO_CRI_HANDLERS_H
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 
 #include "server/engine/engine.h"
 #include "util/err.h"
@@ -31,7 +32,24 @@ typedef struct cri_method {
   cri_handler_fn handler;
   cri_call_kind kind;
   const ProtobufCMessageDescriptor *stream_response; /* CRI_STREAM_LIST only */
+  /* may take seconds (a pull, an exec, a stop's grace period, CNI, a walk
+   * of every container): run on a thread of its own, not a worker */
+  bool blocking;
 } cri_method;
+
+/* Table entries: a unary call, one that may block, a list stream. */
+#define CRI_CALL(path, req, fn)                                                                    \
+  {                                                                                                \
+    path, &req, fn, CRI_UNARY, NULL, false                                                         \
+  }
+#define CRI_BLOCKING_CALL(path, req, fn)                                                           \
+  {                                                                                                \
+    path, &req, fn, CRI_UNARY, NULL, true                                                          \
+  }
+#define CRI_LIST_STREAM(path, req, fn, resp, blocks)                                               \
+  {                                                                                                \
+    path, &req, fn, CRI_STREAM_LIST, &resp, blocks                                                 \
+  }
 
 /* Defines fn, the getter of a file's table `methods`. */
 #define CRI_METHOD_TABLE(fn)                                                                       \

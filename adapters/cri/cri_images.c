@@ -292,17 +292,14 @@ static int h_image_fs_info(engine *e, const ProtobufCMessage *req, ProtobufCMess
 #define IS "/runtime.v1.ImageService/"
 
 static const cri_method methods[] = {
-    {IS "ListImages", &runtime__v1__list_images_request__descriptor, h_list_images, CRI_UNARY,
-     NULL},
-    {IS "StreamImages", &runtime__v1__list_images_request__descriptor, h_list_images,
-     CRI_STREAM_LIST, &runtime__v1__stream_images_response__descriptor},
-    {IS "ImageStatus", &runtime__v1__image_status_request__descriptor, h_image_status, CRI_UNARY,
-     NULL},
-    {IS "PullImage", &runtime__v1__pull_image_request__descriptor, h_pull_image, CRI_UNARY, NULL},
-    {IS "RemoveImage", &runtime__v1__remove_image_request__descriptor, h_remove_image, CRI_UNARY,
-     NULL},
-    {IS "ImageFsInfo", &runtime__v1__image_fs_info_request__descriptor, h_image_fs_info, CRI_UNARY,
-     NULL},
+    CRI_CALL(IS "ListImages", runtime__v1__list_images_request__descriptor, h_list_images),
+    CRI_LIST_STREAM(IS "StreamImages", runtime__v1__list_images_request__descriptor, h_list_images,
+                    runtime__v1__stream_images_response__descriptor, false),
+    CRI_CALL(IS "ImageStatus", runtime__v1__image_status_request__descriptor, h_image_status),
+    CRI_BLOCKING_CALL(IS "PullImage", runtime__v1__pull_image_request__descriptor, h_pull_image),
+    CRI_CALL(IS "RemoveImage", runtime__v1__remove_image_request__descriptor, h_remove_image),
+    CRI_BLOCKING_CALL(IS "ImageFsInfo", runtime__v1__image_fs_info_request__descriptor,
+                      h_image_fs_info),
 };
 
 CRI_METHOD_TABLE(cri_image_methods)

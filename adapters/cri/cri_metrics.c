@@ -229,13 +229,15 @@ static int h_list_pod_sandbox_metrics(engine *e, const ProtobufCMessage *req,
 #define RT "/runtime.v1.RuntimeService/"
 
 static const cri_method methods[] = {
-    {RT "ListMetricDescriptors", &runtime__v1__list_metric_descriptors_request__descriptor,
-     h_list_metric_descriptors, CRI_UNARY, NULL},
-    {RT "ListPodSandboxMetrics", &runtime__v1__list_pod_sandbox_metrics_request__descriptor,
-     h_list_pod_sandbox_metrics, CRI_UNARY, NULL},
-    {RT "StreamPodSandboxMetrics", &runtime__v1__list_pod_sandbox_metrics_request__descriptor,
-     h_list_pod_sandbox_metrics, CRI_STREAM_LIST,
-     &runtime__v1__stream_pod_sandbox_metrics_response__descriptor},
+    CRI_CALL(RT "ListMetricDescriptors", runtime__v1__list_metric_descriptors_request__descriptor,
+             h_list_metric_descriptors),
+    CRI_BLOCKING_CALL(RT "ListPodSandboxMetrics",
+                      runtime__v1__list_pod_sandbox_metrics_request__descriptor,
+                      h_list_pod_sandbox_metrics),
+    CRI_LIST_STREAM(RT "StreamPodSandboxMetrics",
+                    runtime__v1__list_pod_sandbox_metrics_request__descriptor,
+                    h_list_pod_sandbox_metrics,
+                    runtime__v1__stream_pod_sandbox_metrics_response__descriptor, true),
 };
 
 CRI_METHOD_TABLE(cri_metrics_methods)

@@ -104,7 +104,7 @@ static Runtime__V1__NamespaceMode ns_mode(bool host)
 /* The CRI gives addresses without their prefix length: "10.88.0.5". */
 static char *ip_only(const char *cidr)
 {
-  return xasprintf("%.*s", (int) strcspn(cidr, "/"), cidr);
+  return xasprintf("%.*s", (int)strcspn(cidr, "/"), cidr);
 }
 
 static Runtime__V1__PodSandboxNetworkStatus *pod_network(const engine_pod *p)
@@ -324,20 +324,22 @@ static int h_update_pod_sandbox_resources(engine *e, const ProtobufCMessage *req
 #define RT "/runtime.v1.RuntimeService/"
 
 static const cri_method methods[] = {
-    {RT "RunPodSandbox", &runtime__v1__run_pod_sandbox_request__descriptor, h_run_pod_sandbox,
-     CRI_UNARY, NULL},
-    {RT "PodSandboxStatus", &runtime__v1__pod_sandbox_status_request__descriptor,
-     h_pod_sandbox_status, CRI_UNARY, NULL},
-    {RT "ListPodSandbox", &runtime__v1__list_pod_sandbox_request__descriptor, h_list_pod_sandbox,
-     CRI_UNARY, NULL},
-    {RT "StreamPodSandboxes", &runtime__v1__list_pod_sandbox_request__descriptor,
-     h_list_pod_sandbox, CRI_STREAM_LIST, &runtime__v1__stream_pod_sandboxes_response__descriptor},
-    {RT "StopPodSandbox", &runtime__v1__stop_pod_sandbox_request__descriptor, h_stop_pod_sandbox,
-     CRI_UNARY, NULL},
-    {RT "RemovePodSandbox", &runtime__v1__remove_pod_sandbox_request__descriptor,
-     h_remove_pod_sandbox, CRI_UNARY, NULL},
-    {RT "UpdatePodSandboxResources", &runtime__v1__update_pod_sandbox_resources_request__descriptor,
-     h_update_pod_sandbox_resources, CRI_UNARY, NULL},
+    CRI_BLOCKING_CALL(RT "RunPodSandbox", runtime__v1__run_pod_sandbox_request__descriptor,
+                      h_run_pod_sandbox),
+    CRI_CALL(RT "PodSandboxStatus", runtime__v1__pod_sandbox_status_request__descriptor,
+             h_pod_sandbox_status),
+    CRI_CALL(RT "ListPodSandbox", runtime__v1__list_pod_sandbox_request__descriptor,
+             h_list_pod_sandbox),
+    CRI_LIST_STREAM(RT "StreamPodSandboxes", runtime__v1__list_pod_sandbox_request__descriptor,
+                    h_list_pod_sandbox, runtime__v1__stream_pod_sandboxes_response__descriptor,
+                    false),
+    CRI_BLOCKING_CALL(RT "StopPodSandbox", runtime__v1__stop_pod_sandbox_request__descriptor,
+                      h_stop_pod_sandbox),
+    CRI_BLOCKING_CALL(RT "RemovePodSandbox", runtime__v1__remove_pod_sandbox_request__descriptor,
+                      h_remove_pod_sandbox),
+    CRI_CALL(RT "UpdatePodSandboxResources",
+             runtime__v1__update_pod_sandbox_resources_request__descriptor,
+             h_update_pod_sandbox_resources),
 };
 
 CRI_METHOD_TABLE(cri_pod_methods)

@@ -149,30 +149,33 @@ static void run_handler(call_ctx *c, const cri_method *m, const ProtobufCMessage
   protobuf_c_message_free_unpacked(resp, NULL);
 }
 
-/* Decodes the request and runs its handler; the method, or NULL. */
-static const cri_method *dispatch(call_ctx *c)
+static const cri_method *method_of(call_ctx *c)
 {
   char *method = grpc_slice_to_c_string(c->details.method);
   const cri_method *m = cri_method_find(method);
-  c->status = GRPC_STATUS_OK;
-  if (!m) {
+  if (!m)
     fail(c, GRPC_STATUS_UNIMPLEMENTED, xasprintf("method %s is not implemented by crio-c", method));
-  } else if (!c->request) {
-    fail(c, GRPC_STATUS_INVALID_ARGUMENT, xasprintf("%s: no request message", method));
-  } else {
-    size_t len = 0;
-    uint8_t *bytes = request_bytes(c->request, &len);
-    ProtobufCMessage *req = bytes ? protobuf_c_message_unpack(m->request, NULL, len, bytes) : NULL;
-    free(bytes);
-    if (!req)
-      fail(c, GRPC_STATUS_INVALID_ARGUMENT, xasprintf("%s: cannot decode the request", method));
-    else if (m->handler)
-      run_handler(c, m, req);
-    if (req)
-      protobuf_c_message_free_unpacked(req, NULL);
-  }
   gpr_free(method);
   return m;
+}
+
+/* Decodes the request and runs m's handler. */
+static void dispatch(call_ctx *c, const cri_method *m)
+{
+  if (!c->request) {
+    fail(c, GRPC_STATUS_INVALID_ARGUMENT, xasprintf("%s: no request message", m->name));
+    return;
+  }
+  size_t len = 0;
+  uint8_t *bytes = request_bytes(c->request, &len);
+  ProtobufCMessage *req = bytes ? protobuf_c_message_unpack(m->request, NULL, len, bytes) : NULL;
+  free(bytes);
+  if (!req)
+    fail(c, GRPC_STATUS_INVALID_ARGUMENT, xasprintf("%s: cannot decode the request", m->name));
+  else if (m->handler)
+    run_handler(c, m, req);
+  if (req)
+    protobuf_c_message_free_unpacked(req, NULL);
 }
 
 /* The status (and the response of a unary call): the call's last batch. */
@@ -266,15 +269,67 @@ static void send_next_chunk(call_ctx *c)
     cri_call_free(c);
 }
 
-static void on_received(cri_server *s, call_ctx *c)
+/* After the handler: the answer's first batch. */
+static void answer(cri_server *s, call_ctx *c, const cri_method *m)
 {
-  const cri_method *m = dispatch(c);
   if (m && m->kind == CRI_STREAM_EVENTS && c->status == GRPC_STATUS_OK)
     cri_events_subscribe(s->events, c);
   else if (c->list)
     send_next_chunk(c);
   else
     start_send(c);
+}
+
+typedef struct blocking_call {
+  cri_server *s;
+  call_ctx *c;
+  const cri_method *m;
+} blocking_call;
+
+static void *blocking_main(void *arg)
+{
+  blocking_call b = *(blocking_call *) arg;
+  free(arg);
+  dispatch(b.c, b.m);
+  atomic_fetch_sub(&b.s->blocking, 1);
+  /* neither s nor c may be touched once the answer is on its way */
+  answer(b.s, b.c, b.m);
+  return NULL;
+}
+
+/* A call that may block runs on a thread of its own (up to
+ * CRI_MAX_BLOCKING at once), so the workers stay free for the others. */
+static bool run_detached(cri_server *s, call_ctx *c, const cri_method *m)
+{
+  if (atomic_fetch_add(&s->blocking, 1) >= CRI_MAX_BLOCKING) {
+    atomic_fetch_sub(&s->blocking, 1);
+    return false;
+  }
+  blocking_call *b = xmalloc(sizeof *b);
+  *b = (blocking_call) { .s = s, .c = c, .m = m };
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  pthread_t t;
+  int rc = pthread_create(&t, &attr, blocking_main, b);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) {
+    free(b);
+    atomic_fetch_sub(&s->blocking, 1);
+    return false;
+  }
+  return true;
+}
+
+static void on_received(cri_server *s, call_ctx *c)
+{
+  c->status = GRPC_STATUS_OK;
+  const cri_method *m = method_of(c);
+  if (m && m->blocking && run_detached(s, c, m))
+    return;
+  if (m)
+    dispatch(c, m);
+  answer(s, c, m);
 }
 
 /* Advances one call on one event. */

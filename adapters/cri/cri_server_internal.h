@@ -12,6 +12,9 @@
 #include "adapters/cri/cri_server.h"
 
 #define CRI_WORKERS 4
+/* Calls that may block (cri_method.blocking) run on threads of their own,
+ * at most this many at once; beyond, on the worker that received them. */
+#define CRI_MAX_BLOCKING 256
 
 /* What a completion-queue tag stands for: the first field of every tag. */
 enum call_state {
@@ -34,6 +37,7 @@ struct cri_server {
   size_t n_workers;
   cri_events *events;
   atomic_bool stopping;
+  atomic_int blocking;      /* calls on threads of their own */
   atomic_int active;    /* calls between their arrival and their last event */
   atomic_bool notified; /* the server shutdown tag has come */
   atomic_bool cq_shut;

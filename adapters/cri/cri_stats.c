@@ -249,20 +249,22 @@ static int h_list_pod_sandbox_stats(engine *e, const ProtobufCMessage *req, Prot
 #define RT "/runtime.v1.RuntimeService/"
 
 static const cri_method methods[] = {
-    {RT "ContainerStats", &runtime__v1__container_stats_request__descriptor, h_container_stats,
-     CRI_UNARY, NULL},
-    {RT "ListContainerStats", &runtime__v1__list_container_stats_request__descriptor,
-     h_list_container_stats, CRI_UNARY, NULL},
-    {RT "StreamContainerStats", &runtime__v1__list_container_stats_request__descriptor,
-     h_list_container_stats, CRI_STREAM_LIST,
-     &runtime__v1__stream_container_stats_response__descriptor},
-    {RT "PodSandboxStats", &runtime__v1__pod_sandbox_stats_request__descriptor, h_pod_sandbox_stats,
-     CRI_UNARY, NULL},
-    {RT "ListPodSandboxStats", &runtime__v1__list_pod_sandbox_stats_request__descriptor,
-     h_list_pod_sandbox_stats, CRI_UNARY, NULL},
-    {RT "StreamPodSandboxStats", &runtime__v1__list_pod_sandbox_stats_request__descriptor,
-     h_list_pod_sandbox_stats, CRI_STREAM_LIST,
-     &runtime__v1__stream_pod_sandbox_stats_response__descriptor},
+    CRI_CALL(RT "ContainerStats", runtime__v1__container_stats_request__descriptor,
+             h_container_stats),
+    CRI_BLOCKING_CALL(RT "ListContainerStats",
+                      runtime__v1__list_container_stats_request__descriptor,
+                      h_list_container_stats),
+    CRI_LIST_STREAM(RT "StreamContainerStats",
+                    runtime__v1__list_container_stats_request__descriptor, h_list_container_stats,
+                    runtime__v1__stream_container_stats_response__descriptor, true),
+    CRI_CALL(RT "PodSandboxStats", runtime__v1__pod_sandbox_stats_request__descriptor,
+             h_pod_sandbox_stats),
+    CRI_BLOCKING_CALL(RT "ListPodSandboxStats",
+                      runtime__v1__list_pod_sandbox_stats_request__descriptor,
+                      h_list_pod_sandbox_stats),
+    CRI_LIST_STREAM(
+        RT "StreamPodSandboxStats", runtime__v1__list_pod_sandbox_stats_request__descriptor,
+        h_list_pod_sandbox_stats, runtime__v1__stream_pod_sandbox_stats_response__descriptor, true),
 };
 
 CRI_METHOD_TABLE(cri_stats_methods)

@@ -248,3 +248,21 @@ def test_stats_attributes_filters_and_errors(d, tmp_path):
         with pytest.raises(grpc.RpcError) as e:
             d.cri.rpc(call, **{field: ""})
         assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_slow_calls_do_not_hold_up_the_others(d, tmp_path):
+    """More long ExecSyncs than the server has workers: Version, ListContainers
+    and ContainerStatus still answer while every one of them is running."""
+    _, cid, _ = running_ctr(d, tmp_path)
+    fn = d.cri.channel.unary_unary(
+        "/runtime.v1.RuntimeService/ExecSync",
+        request_serializer=lambda m: m.SerializeToString(),
+        response_deserializer=message("ExecSyncResponse").FromString)
+    req = message("ExecSyncRequest")(container_id=cid, cmd=["sleep", "4"], timeout=30)
+    slow = [fn.future(req, timeout=60) for _ in range(8)]
+    time.sleep(1)   # all eight are running by now
+    assert d.cri.version().runtime_name == "crio-c"
+    assert [c.id for c in d.cri.rpc("ListContainers").containers] == [cid]
+    assert ctr_status(d.cri, cid).state == RUNNING
+    assert not any(f.done() for f in slow), "a quick call waited for a slow one"
+    assert [f.result().exit_code for f in slow] == [0] * 8
