@@ -32,7 +32,7 @@ static int h_exec_sync(engine *e, const ProtobufCMessage *req, ProtobufCMessage 
     argv[i] = q->cmd[i];
   argv[q->n_cmd] = NULL;
   engine_exec_result res = {0};
-  int rc = engine_exec_sync(e, q->container_id, argv, (int)q->timeout, &res, err);
+  int rc = engine_exec_sync(e, q->container_id, argv, NULL, (int)q->timeout, &res, err);
   if (rc < 0) {
     free(argv);
     return rc;

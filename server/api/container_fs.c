@@ -13,38 +13,66 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
+static const char *const exec_fields[] = {"command", "timeout", "env", "user", "workdir"};
+
+/* The exec body's fields: command (required), timeout, env, user, workdir. */
+static int exec_body(json_t *body, char ***argv, engine_exec_opts *o, int *timeout, crio_err **err)
+{
+  const char *k;
+  json_t *v;
+  json_object_foreach(body, k, v)
+  {
+    bool known = false;
+    for (size_t i = 0; i < sizeof exec_fields / sizeof exec_fields[0]; i++)
+      known = known || strcmp(k, exec_fields[i]) == 0;
+    if (!known)
+      return crio_err_set(err, CRIO_E_INVALID, "%s: unknown field", k);
+  }
+  json_t *cmd = json_object_get(body, "command"), *t = json_object_get(body, "timeout");
+  json_t *env = json_object_get(body, "env"), *user = json_object_get(body, "user");
+  json_t *wd = json_object_get(body, "workdir");
+  if (!json_is_array(cmd) || json_array_size(cmd) == 0)
+    return crio_err_set(err, CRIO_E_INVALID, "command: expected a non-empty array of strings");
+  if (t && (!json_is_integer(t) || json_integer_value(t) < 0))
+    return crio_err_set(err, CRIO_E_INVALID, "timeout: expected seconds (an integer >= 0)");
+  if ((env && !json_is_array(env)) || (user && !json_is_string(user)) ||
+      (wd && !json_is_string(wd)))
+    return crio_err_set(err, CRIO_E_INVALID,
+                        "env: expected an array of strings; user, workdir: strings");
+  *timeout = (int)json_integer_value(t);
+  *argv = xzalloc((json_array_size(cmd) + 1) * sizeof **argv);
+  for (size_t i = 0; i < json_array_size(cmd); i++)
+    if (!((*argv)[i] = (char *)json_string_value(json_array_get(cmd, i))))
+      return crio_err_set(err, CRIO_E_INVALID, "command: expected strings");
+  o->n_env = json_array_size(env);
+  char **e = xzalloc((o->n_env + 1) * sizeof *e);
+  o->env = e;
+  for (size_t i = 0; i < o->n_env; i++)
+    if (!(e[i] = (char *)json_string_value(json_array_get(env, i))))
+      return crio_err_set(err, CRIO_E_INVALID, "env: expected strings");
+  o->user = json_string_value(user);
+  o->workdir = json_string_value(wd);
+  return engine_exec_opts_check(o, err);
+}
+
 void handle_container_exec(api_request *req, api_reply *reply)
 {
   _cleanup_err_ crio_err *err = NULL;
   _cleanup_json_ json_t *body = NULL;
-  if (api_body_json(req, &body, &err) < 0) {
-    api_reply_error(reply, err);
-    return;
-  }
-  json_t *cmd = json_object_get(body, "command");
-  json_t *timeout = json_object_get(body, "timeout");
-  const char *k;
-  json_t *v;
-  json_object_foreach(body, k, v)
-    if (strcmp(k, "command") && strcmp(k, "timeout"))
-      crio_err_set(&err, CRIO_E_INVALID, "%s: unknown field", k);
-  if (!err && (!json_is_array(cmd) || json_array_size(cmd) == 0))
-    crio_err_set(&err, CRIO_E_INVALID, "command: expected a non-empty array of strings");
-  if (!err && timeout && (!json_is_integer(timeout) || json_integer_value(timeout) < 0))
-    crio_err_set(&err, CRIO_E_INVALID, "timeout: expected seconds (an integer >= 0)");
-  size_t n = json_array_size(cmd);
-  char **argv = xzalloc((n + 1) * sizeof *argv);
-  for (size_t i = 0; !err && i < n; i++)
-    if (!(argv[i] = (char *) json_string_value(json_array_get(cmd, i))))
-      crio_err_set(&err, CRIO_E_INVALID, "command: expected strings");
+  _cleanup_free_ char **argv = NULL;
+  engine_exec_opts o = {0};
+  int timeout = 0;
   engine_exec_result res;
-  if (err || engine_exec_sync(req->engine, api_param(req, "id"), argv,
-                              (int) json_integer_value(timeout), &res, &err) < 0) {
-    free(argv);
+  int rc = api_body_json(req, &body, &err);
+  if (rc == 0)
+    rc = exec_body(body, &argv, &o, &timeout, &err);
+  if (rc == 0)
+    rc = engine_exec_sync(req->engine, api_param(req, "id"), argv, &o, timeout, &res, &err);
+  free((void *)o.env);
+  if (rc < 0) {
     api_reply_error(reply, err);
     return;
   }
-  free(argv);
   api_reply_json(reply, MHD_HTTP_OK,
                  json_pack("{s:i,s:s%,s:s%,s:b}", "exit_code", res.exit_code, "stdout",
                            res.out ? res.out : "", res.out_len, "stderr", res.err ? res.err : "",
@@ -85,8 +113,8 @@ void handle_container_changes(api_request *req, api_reply *reply)
   }
   json_t *a = json_array();
   for (size_t i = 0; i < n; i++)
-    json_array_append_new(a, json_pack("{s:s#,s:s}", "kind", &changes[i].kind, (size_t) 1,
-                                       "path", changes[i].path));
+    json_array_append_new(
+        a, json_pack("{s:s#,s:s}", "kind", &changes[i].kind, (size_t)1, "path", changes[i].path));
   engine_changes_free(changes, n);
   api_reply_json(reply, MHD_HTTP_OK, a);
 }
@@ -94,7 +122,7 @@ void handle_container_changes(api_request *req, api_reply *reply)
 typedef struct tar_job {
   engine *engine;
   char *id;
-  char *path;   /* copy out: the path; NULL: export */
+  char *path; /* copy out: the path; NULL: export */
 } tar_job;
 
 static void run_tar(ndjson_stream *s, void *data)
@@ -105,7 +133,7 @@ static void run_tar(ndjson_stream *s, void *data)
   int r = j->path ? engine_container_copy_out(j->engine, j->id, j->path, fd, &err)
                   : engine_container_export(j->engine, j->id, fd, &err);
   if (r < 0)
-    log_warn("%s", err->message);  /* the client sees a cut tarball */
+    log_warn("%s", err->message); /* the client sees a cut tarball */
   free(j->id);
   free(j->path);
   free(j);

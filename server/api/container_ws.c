@@ -16,15 +16,26 @@ typedef struct ws_job {
   engine *engine;
   char *id;
   char **argv;
+  char **env;
+  char *user;
+  char *workdir;
   bool tty;
   bool stdin_open;
 } ws_job;
 
+static void strs_free(char **v)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    free(v[i]);
+  free(v);
+}
+
 static void ws_job_free(ws_job *j)
 {
-  for (size_t i = 0; j->argv && j->argv[i]; i++)
-    free(j->argv[i]);
-  free(j->argv);
+  strs_free(j->argv);
+  strs_free(j->env);
+  free(j->user);
+  free(j->workdir);
   free(j->id);
   free(j);
 }
@@ -105,7 +116,11 @@ static void run_exec(int ws, void *data)
   ws_job *j = data;
   _cleanup_err_ crio_err *err = NULL;
   engine_exec x;
-  if (engine_exec_start(j->engine, j->id, j->argv, j->tty, j->stdin_open, &x, &err) < 0) {
+  size_t n_env = 0;
+  while (j->env && j->env[n_env])
+    n_env++;
+  engine_exec_opts o = { .env = j->env, .n_env = n_env, .user = j->user, .workdir = j->workdir };
+  if (engine_exec_start(j->engine, j->id, j->argv, &o, j->tty, j->stdin_open, &x, &err) < 0) {
     ws_send_status(ws, -1, err->message);
     ws_job_free(j);
     return;
@@ -127,10 +142,16 @@ void handle_container_exec_stream(api_request *req, api_reply *reply)
   _cleanup_err_ crio_err *err = NULL;
   ws_job *j = xzalloc(sizeof *j);
   size_t n = api_query_all(req, "command", &j->argv);
+  size_t n_env = api_query_all(req, "env", &j->env);
+  const char *user = api_query(req, "user"), *workdir = api_query(req, "workdir");
+  j->user = user ? xstrdup(user) : NULL;
+  j->workdir = workdir ? xstrdup(workdir) : NULL;
+  engine_exec_opts o = { .env = j->env, .n_env = n_env, .user = j->user, .workdir = j->workdir };
   engine_container c;
   if (n == 0)
     crio_err_set(&err, CRIO_E_INVALID, "query parameter command is required");
-  if (err || api_query_bool(req, "tty", &j->tty, &err) < 0 ||
+  if (err || engine_exec_opts_check(&o, &err) < 0 ||
+      api_query_bool(req, "tty", &j->tty, &err) < 0 ||
       api_query_bool(req, "stdin", &j->stdin_open, &err) < 0 ||
       engine_container_get(req->engine, api_param(req, "id"), &c, &err) < 0) {
     ws_job_free(j);

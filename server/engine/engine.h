@@ -545,6 +545,18 @@ int engine_container_stats(engine *e, const char *ref, engine_stats *out, crio_e
 int engine_pod_stats(engine *e, const char *ref, engine_stats *out, crio_err **err);
 void engine_stats_clear(engine_stats *s);
 
+/* What an exec'd process gets instead of the container's own; NULL or empty
+ * fields: the container's. */
+typedef struct engine_exec_opts {
+  char *const *env;         /* "KEY=VALUE", added to (or replacing in) the container's */
+  size_t n_env;
+  const char *user;         /* "name", "uid", "name:group", "uid:gid", as the container's
+                               /etc/passwd and /etc/group say */
+  const char *workdir;      /* absolute */
+} engine_exec_opts;
+/* The checks that need no container: env entries KEY=VALUE, workdir absolute. */
+int engine_exec_opts_check(const engine_exec_opts *o, crio_err **err);
+
 typedef struct engine_exec_result {
   int exit_code;
   bool timed_out;
@@ -556,8 +568,8 @@ typedef struct engine_exec_result {
 
 /* Runs argv in a running container, output collected; killed at timeout_s
  * (0: none). */
-int engine_exec_sync(engine *e, const char *ref, char *const *argv, int timeout_s,
-                     engine_exec_result *out, crio_err **err);
+int engine_exec_sync(engine *e, const char *ref, char *const *argv, const engine_exec_opts *o,
+                     int timeout_s, engine_exec_result *out, crio_err **err);
 void engine_exec_result_clear(engine_exec_result *r);
 
 /* An interactive exec: the process's terminal, or its pipes. */
@@ -567,8 +579,8 @@ typedef struct engine_exec {
   void *session;            /* the runtime's */
 } engine_exec;
 
-int engine_exec_start(engine *e, const char *ref, char *const *argv, bool tty, bool stdin_open,
-                      engine_exec *out, crio_err **err);
+int engine_exec_start(engine *e, const char *ref, char *const *argv, const engine_exec_opts *o,
+                      bool tty, bool stdin_open, engine_exec *out, crio_err **err);
 int engine_exec_wait(engine_exec *x, int *exit_code, crio_err **err);
 int engine_exec_resize(engine_exec *x, unsigned short rows, unsigned short cols, crio_err **err);
 /* The end of the process's input (a pty gets ^D). */

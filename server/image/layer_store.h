@@ -47,5 +47,6 @@ int rootfs_unmount(const char *overlay_root, const char *ctr_id, crio_err **err)
 /* Unmounts and deletes the container's directories. */
 int rootfs_remove(const char *overlay_root, const char *ctr_id, crio_err **err);
 char *rootfs_upper_dir(const char *overlay_root, const char *ctr_id);
+char *rootfs_merged_dir(const char *overlay_root, const char *ctr_id);
 
 #endif

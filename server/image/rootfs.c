@@ -21,6 +21,11 @@ char *rootfs_upper_dir(const char *overlay_root, const char *ctr_id)
   return xasprintf("%s/containers/%s/upper", overlay_root, ctr_id);
 }
 
+char *rootfs_merged_dir(const char *overlay_root, const char *ctr_id)
+{
+  return xasprintf("%s/containers/%s/merged", overlay_root, ctr_id);
+}
+
 int rootfs_mount(const char *overlay_root, const char *ctr_id, char *const *lower,
                  size_t n_lower, char **merged_out, crio_err **err)
 {

@@ -119,7 +119,8 @@ static void give_output(strbuf *b, char **out, size_t *len)
     *out = strbuf_steal(b);
 }
 
-int runtime_exec_sync(const oci_runtime *rt, const char *id, char *const *argv, int timeout_s,
+int runtime_exec_sync(const oci_runtime *rt, const char *id, char *const *argv,
+                      const exec_opts *opts, int timeout_s,
                       char **out, size_t *out_len, char **errout, size_t *err_len, int *exit_code,
                       bool *timed_out, crio_err **err)
 {
@@ -135,7 +136,7 @@ int runtime_exec_sync(const oci_runtime *rt, const char *id, char *const *argv, 
   exec_proc p = { .runc_pid = 0 };
   if (r == 0) {
     const int stdio[3] = { -1, write_ends[0], write_ends[1] };
-    r = exec_proc_spawn(rt, id, argv, NULL, stdio, &p, err);
+    r = exec_proc_spawn(rt, id, argv, opts, NULL, stdio, &p, err);
   }
   for (int i = 0; i < 2; i++)
     if (write_ends[i] >= 0)

@@ -34,6 +34,19 @@
 #include "server/runtime/oci_runtime.h"
 #include "util/err.h"
 
+/* What the exec'd process gets instead of the container's own: env entries
+ * ("K=V", added to the container's environment, replacing its K), a user
+ * ("UID" or "UID:GID", numeric) and a working directory (absolute). NULL,
+ * or empty fields: the container's. */
+typedef struct exec_opts {
+  char *const *env;
+  size_t n_env;
+  const char *user;
+  char *const *groups; /* with user: its supplementary gids, numeric */
+  size_t n_groups;
+  const char *cwd;
+} exec_opts;
+
 /* What ExecSync keeps of each of stdout and stderr (the CRI's limit); more
  * is read and dropped, so the command never blocks on a full pipe. */
 #define EXEC_SYNC_OUTPUT_MAX (16 * 1024 * 1024)
@@ -50,7 +63,8 @@
  * is EXEC_TIMEOUT_EXIT_CODE, the output so far is returned and the call
  * succeeds: the caller turns it into the CRI's timeout error. The runtime
  * failing to start the command is an error (see above). */
-int runtime_exec_sync(const oci_runtime *rt, const char *id, char *const *argv, int timeout_s,
+int runtime_exec_sync(const oci_runtime *rt, const char *id, char *const *argv,
+                      const exec_opts *opts, int timeout_s,
                       char **out, size_t *out_len, char **errout, size_t *err_len, int *exit_code,
                       bool *timed_out, crio_err **err);
 
@@ -72,8 +86,9 @@ typedef struct exec_session {
  * s->in gives it EOF), s->out and s->err, which end (EOF) when the runtime
  * exits. Keep reading the output until then, or the process may block on
  * it and never end. */
-int runtime_exec_start(const oci_runtime *rt, const char *id, char *const *argv, bool tty,
-                       bool stdin_open, exec_session *s, crio_err **err);
+int runtime_exec_start(const oci_runtime *rt, const char *id, char *const *argv,
+                       const exec_opts *opts, bool tty, bool stdin_open, exec_session *s,
+                       crio_err **err);
 
 /* Waits for the process to end and reaps the runtime: *exit_code is the
  * process's code, or 128 + the signal that killed it. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "server/runtime/exec.h"
 #include "server/runtime/oci_runtime.h"
 #include "util/err.h"
 
@@ -23,7 +24,8 @@ typedef struct exec_proc {
  * stderr and controlling terminal; else stdio[i] becomes its descriptor i
  * (-1: /dev/null). On failure nothing is left (no process, no directory). */
 int exec_proc_spawn(const oci_runtime *rt, const char *id, char *const *argv,
-                    const char *tty_path, const int stdio[3], exec_proc *p, crio_err **err);
+                    const exec_opts *opts, const char *tty_path, const int stdio[3],
+                    exec_proc *p, crio_err **err);
 
 /* The exec'd process's pid once the runtime has written it. */
 bool exec_proc_pid(const exec_proc *p, pid_t *pid);

@@ -80,14 +80,16 @@ void exec_proc_cleanup(exec_proc *p)
   p->dir = p->pidfile = p->logfile = NULL;
 }
 
-/* RUNTIME [--root R] --log L --log-format json exec [-t] --pid-file P ID argv... */
-static const char **exec_argv(const oci_runtime *rt, const char *id, char *const *argv, bool tty,
-                              const exec_proc *p)
+/* RUNTIME [--root R] --log L --log-format json exec [-t] [--env K=V...]
+ * [--user U [--additional-gids G...]] [--cwd D] --pid-file P ID argv... */
+static const char **exec_argv(const oci_runtime *rt, const char *id, char *const *argv,
+                              const exec_opts *o, bool tty, const exec_proc *p)
 {
   size_t n_args = 0;
   while (argv[n_args])
     n_args++;
-  const char **v = xzalloc((n_args + 16) * sizeof *v);
+  size_t n_env = o ? o->n_env : 0, n_groups = o && o->user ? o->n_groups : 0;
+  const char **v = xzalloc((n_args + 2 * (n_env + n_groups) + 20) * sizeof *v);
   size_t n = 0;
   v[n++] = rt->path;
   if (rt->root && rt->root[0]) {
@@ -101,6 +103,22 @@ static const char **exec_argv(const oci_runtime *rt, const char *id, char *const
   v[n++] = "exec";
   if (tty)
     v[n++] = "-t";
+  for (size_t i = 0; i < n_env; i++) {
+    v[n++] = "--env";
+    v[n++] = o->env[i];
+  }
+  if (o && o->user && o->user[0]) {
+    v[n++] = "--user";
+    v[n++] = o->user;
+  }
+  for (size_t i = 0; i < n_groups; i++) {
+    v[n++] = "--additional-gids";
+    v[n++] = o->groups[i];
+  }
+  if (o && o->cwd && o->cwd[0]) {
+    v[n++] = "--cwd";
+    v[n++] = o->cwd;
+  }
   v[n++] = "--pid-file";
   v[n++] = p->pidfile;
   v[n++] = id;
@@ -131,7 +149,8 @@ static void exec_file_actions(posix_spawn_file_actions_t *fa, const char *tty_pa
 }
 
 int exec_proc_spawn(const oci_runtime *rt, const char *id, char *const *argv,
-                    const char *tty_path, const int stdio[3], exec_proc *p, crio_err **err)
+                    const exec_opts *opts, const char *tty_path, const int stdio[3],
+                    exec_proc *p, crio_err **err)
 {
   *p = (exec_proc){ .runc_pid = 0 };
   if (!id || !id[0])
@@ -145,7 +164,7 @@ int exec_proc_spawn(const oci_runtime *rt, const char *id, char *const *argv,
   int r = make_private_dir(p, id, err);
   if (r < 0)
     return r;
-  _cleanup_free_ const char **v = exec_argv(rt, id, argv, tty_path != NULL, p);
+  _cleanup_free_ const char **v = exec_argv(rt, id, argv, opts, tty_path != NULL, p);
   posix_spawn_file_actions_t fa;
   exec_file_actions(&fa, tty_path, stdio);
   posix_spawnattr_t attr;

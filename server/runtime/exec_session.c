@@ -106,8 +106,9 @@ static int await_start(exec_proc *p, const char *id, pid_t *pid, crio_err **err)
   }
 }
 
-int runtime_exec_start(const oci_runtime *rt, const char *id, char *const *argv, bool tty,
-                       bool stdin_open, exec_session *s, crio_err **err)
+int runtime_exec_start(const oci_runtime *rt, const char *id, char *const *argv,
+                       const exec_opts *opts, bool tty, bool stdin_open, exec_session *s,
+                       crio_err **err)
 {
   *s = (exec_session){ .runc_pid = 0, .pid = 0, .pty = -1, .in = -1, .out = -1, .err = -1 };
   const char *name = id ? id : "";
@@ -118,7 +119,7 @@ int runtime_exec_start(const oci_runtime *rt, const char *id, char *const *argv,
               : open_pipes(name, stdin_open, &sp, err);
   exec_proc p = { .runc_pid = 0 };
   if (r == 0)
-    r = exec_proc_spawn(rt, id, argv, tty ? slave : NULL, sp.theirs, &p, err);
+    r = exec_proc_spawn(rt, id, argv, opts, tty ? slave : NULL, sp.theirs, &p, err);
   close_fds(sp.theirs, 3);
   if (r == 0)
     r = await_start(&p, name, &s->pid, err);

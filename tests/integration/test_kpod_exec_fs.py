@@ -37,6 +37,44 @@ def test_exec_exit_codes_and_output(d):
     assert p.returncode == 0 and p.stdout == "through stdin\n", p.stderr
 
 
+def test_exec_env_user_workdir(d, tmp_path):
+    running(d, "u")
+    envfile = tmp_path / "exec.env"
+    envfile.write_text("FROM_FILE=yes\n")
+    env = dict(os.environ, CRIO_API=f"unix://{d.api_socket}", PASSED="through")
+    script = "echo $GREETING $FROM_FILE $PASSED; id -u; id -g; id -G; pwd"
+    p = subprocess.run([KPOD, "exec", "-e", "GREETING=hello", "--env-file", str(envfile),
+                        "-e", "PASSED", "-u", "nobody", "-w", "/tmp", "u", "sh", "-c", script],
+                       text=True, capture_output=True, timeout=60, env=env)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0] == "hello yes through"
+    assert lines[1] == "65534"                       # busybox's nobody
+    assert lines[4] == "/tmp"
+    # the same over the WebSocket (-i), and a numeric uid:gid
+    p = subprocess.run([KPOD, "exec", "-i", "-e", "GREETING=hi", "-u", "1234:5678", "-w", "/etc",
+                        "u", "sh", "-c", "echo $GREETING; id -u; id -g; pwd"],
+                       input="", text=True, capture_output=True, timeout=60, env=env)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines() == ["hi", "1234", "5678", "/etc"]
+    # the container's own user and directory stay the default
+    assert d.kpod("exec", "u", "sh", "-c", "id -u; pwd").stdout.splitlines() == ["0", "/"]
+
+
+def test_exec_bad_env_user_workdir_refused(d):
+    running(d, "b")
+    p = d.kpod("exec", "-e", "=x", "b", "true")
+    assert p.returncode == 125 and "=x" in p.stderr
+    p = d.kpod("exec", "-w", "relative", "b", "true")
+    assert p.returncode == 125 and "relative" in p.stderr and "absolute" in p.stderr
+    p = d.kpod("exec", "-u", "no-such-user", "b", "true")
+    assert p.returncode == 125 and "no-such-user" in p.stderr
+    r = d.request("POST", "/v1/containers/b/exec", body={"command": ["true"], "env": ["NOEQ"]})
+    assert r.status == 400 and "NOEQ" in r.json()["error"]["message"]
+    r = d.request("GET", "/v1/containers/b/exec/stream?command=true&workdir=rel")
+    assert r.status == 400 and "rel" in r.json()["error"]["message"]
+
+
 def test_exec_it_on_a_terminal(d):
     running(d, "t")
     env = dict(os.environ, CRIO_API=f"unix://{d.api_socket}", TERM="xterm")

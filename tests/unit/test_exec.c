@@ -104,7 +104,7 @@ static void sync_result_free(sync_result *s)
 static sync_result exec_sync(char *const *argv, int timeout_s)
 {
   sync_result s = { 0 };
-  s.r = runtime_exec_sync(&F.rt, X.id, argv, timeout_s, &s.out, &s.out_len, &s.err, &s.err_len,
+  s.r = runtime_exec_sync(&F.rt, X.id, argv, NULL, timeout_s, &s.out, &s.out_len, &s.err, &s.err_len,
                           &s.code, &s.timed_out, &s.e);
   return s;
 }
@@ -204,7 +204,7 @@ static void test_sync_timeout_kills(void **state)
 static void expect_sync_error(char *const *argv, const char *id, crio_code code, const char *text)
 {
   sync_result s = { 0 };
-  s.r = runtime_exec_sync(&F.rt, id, argv, 10, &s.out, &s.out_len, &s.err, &s.err_len, &s.code,
+  s.r = runtime_exec_sync(&F.rt, id, argv, NULL, 10, &s.out, &s.out_len, &s.err, &s.err_len, &s.code,
                           &s.timed_out, &s.e);
   assert_true(s.r < 0);
   print_message("%s: %s\n", argv[0] ? argv[0] : "(empty)", s.e->message);
@@ -231,7 +231,7 @@ static void test_sync_runtime_errors(void **state)
   expect_sync_error(empty, X.id, CRIO_E_INVALID, "empty command");
   oci_runtime bad = { .path = "/nonexistent/runc" };
   sync_result s = { 0 };
-  assert_true(runtime_exec_sync(&bad, X.id, t, 0, NULL, NULL, NULL, NULL, &s.code, &s.timed_out,
+  assert_true(runtime_exec_sync(&bad, X.id, t, NULL, 0, NULL, NULL, NULL, NULL, &s.code, &s.timed_out,
                                 &s.e) < 0);
   assert_int_equal(s.e->code, CRIO_E_UNAVAILABLE);
   crio_err_free(s.e);
@@ -273,7 +273,7 @@ static void test_start_tty(void **state)
   char *const *argv = tty_shell;
   exec_session s;
   crio_err *err = NULL;
-  if (runtime_exec_start(&F.rt, X.id, argv, true, true, &s, &err) < 0)
+  if (runtime_exec_start(&F.rt, X.id, argv, NULL, true, true, &s, &err) < 0)
     fail_msg("exec start: %s", err->message);
   assert_true(s.pty >= 0);
   assert_int_equal(s.in, -1);
@@ -323,7 +323,7 @@ static void test_start_tty_resize(void **state)
   char *const *argv = tty_shell;
   exec_session s;
   crio_err *err = NULL;
-  if (runtime_exec_start(&F.rt, X.id, argv, true, true, &s, &err) < 0)
+  if (runtime_exec_start(&F.rt, X.id, argv, NULL, true, true, &s, &err) < 0)
     fail_msg("exec start: %s", err->message);
   _cleanup_strbuf_ strbuf acc = STRBUF_INIT;
   expect_stty_size(s.pty, &acc, "24 80");   /* the initial size */
@@ -343,7 +343,7 @@ static void test_start_pipes(void **state)
   char *const argv[] = { "sh", "-c", "cat; echo bye >&2; exit 4", NULL };
   exec_session s;
   crio_err *err = NULL;
-  if (runtime_exec_start(&F.rt, X.id, argv, false, true, &s, &err) < 0)
+  if (runtime_exec_start(&F.rt, X.id, argv, NULL, false, true, &s, &err) < 0)
     fail_msg("exec start: %s", err->message);
   assert_int_equal(s.pty, -1);
   assert_true(s.in >= 0 && s.out >= 0 && s.err >= 0);
@@ -365,7 +365,7 @@ static void test_start_pipes(void **state)
 
   /* no stdin: /dev/null, cat ends at once */
   char *const cat[] = { "cat", NULL };
-  assert_int_equal(runtime_exec_start(&F.rt, X.id, cat, false, false, &s, &err), 0);
+  assert_int_equal(runtime_exec_start(&F.rt, X.id, cat, NULL, false, false, &s, &err), 0);
   assert_int_equal(s.in, -1);
   assert_int_equal(exec_session_wait(&s, &code, &err), 0);
   assert_int_equal(code, 0);
@@ -380,7 +380,7 @@ static void test_start_errors_and_close(void **state)
   exec_session s;
   crio_err *err = NULL;
   for (int tty = 0; tty < 2; tty++) {
-    assert_true(runtime_exec_start(&F.rt, X.id, missing, tty, true, &s, &err) < 0);
+    assert_true(runtime_exec_start(&F.rt, X.id, missing, NULL, tty, true, &s, &err) < 0);
     print_message("exec start (tty %d): %s\n", tty, err->message);
     assert_int_equal(err->code, CRIO_E_NOT_FOUND);
     assert_non_null(strstr(err->message, "executable file not found"));
@@ -391,7 +391,7 @@ static void test_start_errors_and_close(void **state)
   }
   /* closing a running session kills it: nothing stays behind */
   char *const sleeper[] = { "sh", "-c", "sleep 12; true", NULL };
-  assert_int_equal(runtime_exec_start(&F.rt, X.id, sleeper, false, false, &s, &err), 0);
+  assert_int_equal(runtime_exec_start(&F.rt, X.id, sleeper, NULL, false, false, &s, &err), 0);
   assert_true(container_runs("sleep 12"));
   pid_t pid = s.pid;
   exec_session_close(&s);
