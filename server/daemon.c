@@ -236,6 +236,7 @@ int daemon_run(const crio_flags *flags, crio_config *cfg)
              d.cfg->api_socket, d.cfg->listen[0] ? " and " : "", d.cfg->listen);
     daemon_loop(&d, sfd);
   }
+  engine_shutdown_begin(d.engine);
   cri_server_stop(d.cri);
   api_server_stop(d.api);
   engine_close(d.engine);

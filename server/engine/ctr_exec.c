@@ -102,6 +102,7 @@ int engine_exec_sync(engine *e, const char *ref, char *const *argv, const engine
     return -1;
   resolved_opts ro;
   int r = resolve_opts(e, &h, o, &ro, err);
+  ro.o.cancel_fd = e->stop_fd;
   if (r == 0)
     r = runtime_exec_sync(&h.rt, h.row->id, argv, &ro.o, timeout_s, &out->out, &out->out_len,
                           &out->err, &out->err_len, &out->exit_code, &out->timed_out, err);

@@ -1,7 +1,12 @@
 #include "server/engine/engine_internal.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "server/engine/exits.h"
 #include "server/engine/reconcile.h"
@@ -71,6 +76,7 @@ int engine_open(const crio_config *cfg, engine **out, crio_err **err)
   pthread_mutex_init(&e->stats_lock, NULL);
   pthread_cond_init(&e->exit_cond, NULL);
   e->inotify_fd = e->exits_stop_fd[0] = e->exits_stop_fd[1] = -1;
+  e->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   engine_probe_programs(e);
   if (events_init(e, err) < 0) {
     engine_close(e);
@@ -96,6 +102,8 @@ void engine_close(engine *e)
     ns_pin_dir_release(nsd);
   }
   events_fini(e);
+  if (e->stop_fd >= 0)
+    close(e->stop_fd);
   store_close(e->store);
   config_free(e->cfg);
   free(e->db_path);
@@ -113,6 +121,13 @@ void engine_close(engine *e)
   pthread_cond_destroy(&e->exit_cond);
   pthread_rwlock_destroy(&e->lock);
   free(e);
+}
+
+void engine_shutdown_begin(engine *e)
+{
+  uint64_t one = 1;
+  if (e && e->stop_fd >= 0 && write(e->stop_fd, &one, sizeof one) < 0)
+    log_warn("engine: signal shutdown: %s", strerror(errno));
 }
 
 int engine_reload(engine *e, const crio_config *cfg, crio_err **err)

@@ -64,6 +64,10 @@ typedef struct engine_info {
  * keeps its own copy of cfg. */
 int engine_open(const crio_config *cfg, engine **out, crio_err **err);
 void engine_close(engine *e);
+/* The daemon is stopping: calls that could wait long end now (an ExecSync's
+ * process is killed and the call fails with CRIO_E_UNAVAILABLE), so the
+ * faces can stop without waiting for them. engine_close still follows. */
+void engine_shutdown_begin(engine *e);
 
 /* Takes the reloadable parts of cfg (log level, registries, network and
  * runtime tables) and probes the external programs again. */

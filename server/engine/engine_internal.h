@@ -39,6 +39,8 @@ struct engine {
   pthread_mutex_t event_lock;
   pthread_cond_t event_cond;
   int64_t event_seq;
+  /* an eventfd made readable by engine_shutdown_begin: long waits end on it */
+  int stop_fd;
 };
 
 /* Follows the store's event log (events.c). */

@@ -19,6 +19,8 @@
 typedef struct sync_io {
   int fd[2];       /* stdout, stderr: our read ends; -1 once at EOF */
   strbuf buf[2];
+  int cancel_fd;   /* readable: stop waiting (exec_opts.cancel_fd); -1: none */
+  bool cancelled;
 } sync_io;
 
 static void sync_io_read(sync_io *io, int i)
@@ -37,7 +39,7 @@ static void sync_io_read(sync_io *io, int i)
 }
 
 /* Reads both pipes until EOF (true) or until deadline_ms (< 0: none) passes
- * (false). */
+ * or the cancel descriptor becomes readable (false). */
 static bool sync_io_pump(sync_io *io, int64_t deadline_ms)
 {
   while (io->fd[0] >= 0 || io->fd[1] >= 0) {
@@ -48,13 +50,18 @@ static bool sync_io_pump(sync_io *io, int64_t deadline_ms)
         return false;
       wait_ms = left > 60000 ? 60000 : (int) left;
     }
-    struct pollfd p[2] = { { .fd = io->fd[0], .events = POLLIN },
-                           { .fd = io->fd[1], .events = POLLIN } };
-    if (poll(p, 2, wait_ms) < 0 && errno != EINTR)
+    struct pollfd p[3] = { { .fd = io->fd[0], .events = POLLIN },
+                           { .fd = io->fd[1], .events = POLLIN },
+                           { .fd = io->cancelled ? -1 : io->cancel_fd, .events = POLLIN } };
+    if (poll(p, 3, wait_ms) < 0 && errno != EINTR)
       return false;
     for (int i = 0; i < 2; i++)
       if (io->fd[i] >= 0 && p[i].revents)
         sync_io_read(io, i);
+    if (p[2].fd >= 0 && p[2].revents) {
+      io->cancelled = true;
+      return false;
+    }
   }
   return true;
 }
@@ -130,7 +137,8 @@ int runtime_exec_sync(const oci_runtime *rt, const char *id, char *const *argv,
     *errout = NULL;
   *exit_code = EXEC_TIMEOUT_EXIT_CODE;
   *timed_out = false;
-  sync_io io = { .fd = { -1, -1 }, .buf = { STRBUF_INIT, STRBUF_INIT } };
+  sync_io io = { .fd = { -1, -1 }, .buf = { STRBUF_INIT, STRBUF_INIT },
+                 .cancel_fd = opts && opts->cancel_fd > 0 ? opts->cancel_fd : -1 };
   int write_ends[2] = { -1, -1 };
   int r = sync_pipes(&io, write_ends, id ? id : "", err);
   exec_proc p = { .runc_pid = 0 };
@@ -150,7 +158,11 @@ int runtime_exec_sync(const oci_runtime *rt, const char *id, char *const *argv,
   *timed_out = sync_finish(&p, &io, deadline, &status);
   pid_t pid = 0;
   bool started = exec_proc_pid(&p, &pid);
-  if (!*timed_out && !started && status != 0)
+  if (io.cancelled) {
+    *timed_out = false;
+    r = crio_err_set(err, CRIO_E_UNAVAILABLE, "exec in container %s: ended, crio is stopping",
+                     id);
+  } else if (!*timed_out && !started && status != 0)
     r = exec_proc_error(&p, id, status, err);
   else if (!*timed_out)
     *exit_code = exec_exit_code(status);

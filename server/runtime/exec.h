@@ -45,6 +45,8 @@ typedef struct exec_opts {
   char *const *groups; /* with user: its supplementary gids, numeric */
   size_t n_groups;
   const char *cwd;
+  int cancel_fd;       /* ExecSync: when > 0 and readable, the process is killed as at a
+                          timeout and the call fails with CRIO_E_UNAVAILABLE */
 } exec_opts;
 
 /* What ExecSync keeps of each of stdout and stderr (the CRI's limit); more

@@ -8,9 +8,9 @@ import time
 import grpc
 import pytest
 
-from cri_client import IMAGES, message
+from cri_client import IMAGES, CriClient, message
 from cri_helpers import (RUNNING, UNKNOWN_ID, cri_daemon, create_ctr, ctr_call, ctr_status,
-                         pod_config, run_pod, wait_state)
+                         pod_config, run_pod, wait_socket, wait_state)
 
 
 @pytest.fixture
@@ -266,3 +266,28 @@ def test_slow_calls_do_not_hold_up_the_others(d, tmp_path):
     assert ctr_status(d.cri, cid).state == RUNNING
     assert not any(f.done() for f in slow), "a quick call waited for a slow one"
     assert [f.result().exit_code for f in slow] == [0] * 8
+
+
+def test_stop_does_not_wait_for_an_exec(d, tmp_path):
+    """A daemon told to stop ends an ExecSync in flight (its process killed, the
+    call failed) instead of waiting for it; the container itself lives on."""
+    _, cid, _ = running_ctr(d, tmp_path)
+    fn = d.cri.channel.unary_unary(
+        "/runtime.v1.RuntimeService/ExecSync",
+        request_serializer=lambda m: m.SerializeToString(),
+        response_deserializer=message("ExecSyncResponse").FromString)
+    long_exec = fn.future(message("ExecSyncRequest")(container_id=cid, cmd=["sleep", "300"]),
+                          timeout=600)
+    time.sleep(1)
+    # SIGTERM; stop() would SIGKILL (and report -9) if the daemon were still waiting
+    assert d.stop(timeout=20) == 0, d.logs()
+    with pytest.raises(grpc.RpcError):
+        long_exec.result(timeout=20)
+    d.start()
+    wait_socket(d.cri_socket)
+    d.cri.close()
+    d.cri = CriClient(d.cri_socket)
+    assert ctr_status(d.cri, cid).state == RUNNING
+    r = d.cri.call("ExecSync", message("ExecSyncRequest")(container_id=cid, cmd=["ps", "-o",
+                   "args"], timeout=10), "ExecSyncResponse")
+    assert "sleep 300" not in r.stdout.decode()
