@@ -32,7 +32,7 @@ int engine_login(engine *e, const engine_login_opts *o, char **auth_file_out, cr
   registry_settings_get(e, NULL, &s);
   _cleanup_free_ char *path = auth_file_for(&s, o->auth_file);
   registry_opts ro = { .host = o->registry, .username = o->username, .password = o->password,
-                       .auth_file = path, .certs_dir = s.certs_dir,
+                       .auth_file = path, .certs_dir = s.certs_dir, .cancel_fd = e->stop_fd,
                        .insecure = o->tls_verify == 0 ||
                                    (o->tls_verify != 1 && registry_is_insecure(&s, o->registry)) };
   registry_client *rc = NULL;

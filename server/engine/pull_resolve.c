@@ -83,7 +83,7 @@ static int try_endpoint(pull_ctx *p, const registry_endpoint *ep, const image_re
   registry_opts o = { .host = ep->host,
                       .insecure = p->opts->tls_verify == 0 || (ep->insecure && p->opts->tls_verify != 1),
                       .username = c->username, .password = c->password, .auth_file = p->settings.auth_file,
-                      .certs_dir = p->settings.certs_dir };
+                      .certs_dir = p->settings.certs_dir, .cancel_fd = p->e->stop_fd };
   if (registry_client_new(&o, &p->rc, err) < 0)
     return -1;
   p->repo_path = xstrdup(ep->repo_path);

@@ -161,6 +161,7 @@ int registry_client_new(const registry_opts *o, registry_client **out, crio_err 
     auth_file_default_path(&c->auth_file);
   c->certs_dir = xstrdup(o->certs_dir ? o->certs_dir : REGISTRY_CERTS_DIR_DEFAULT);
   c->user_agent = xstrdup(o->user_agent ? o->user_agent : "crio-c/" CRIO_VERSION);
+  c->cancel_fd = o->cancel_fd;
   share_init(c);
   r = load_certs_dir(c, err);
   if (r < 0) {

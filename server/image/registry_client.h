@@ -44,6 +44,8 @@ typedef struct registry_opts {
   const char *auth_file;  /* NULL: auth_file_default_path() */
   const char *certs_dir;  /* NULL: /etc/containers/certs.d */
   const char *user_agent; /* NULL: "crio-c/VERSION" */
+  int cancel_fd;          /* > 0: once readable, transfers stop (no retry) with
+                             CRIO_E_UNAVAILABLE "cancelled" */
 } registry_opts;
 
 #define REGISTRY_CERTS_DIR_DEFAULT "/etc/containers/certs.d"

@@ -1,6 +1,7 @@
 /* One HTTP exchange with a registry: TLS setup, header capture, bodies in
  * and out, redirects, retries with backoff and resumed downloads. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,23 @@ static struct curl_slist *build_headers(const reg_request *q, bool with_auth, ui
 }
 
 /* One request to url (no redirects, no retries). */
+static bool cancelled(const registry_client *c)
+{
+  struct pollfd p = { .fd = c->cancel_fd, .events = POLLIN };
+  return c->cancel_fd > 0 && poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+
+/* curl's progress callback: nonzero aborts the transfer. */
+static int on_progress(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+  (void) dltotal;
+  (void) dlnow;
+  (void) ultotal;
+  (void) ulnow;
+  return cancelled(data) ? 1 : 0;
+}
+
 static CURLcode perform_once(registry_client *c, CURL *h, const char *url, bool with_auth,
                              xfer *x, char *errbuf)
 {
@@ -236,6 +254,11 @@ static CURLcode perform_once(registry_client *c, CURL *h, const char *url, bool 
   curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
   curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+  if (c->cancel_fd > 0) {
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+  }
   set_method(h, q, x);
   if (strncmp(url, "https:", 6) == 0)
     set_tls(c, h);
@@ -311,6 +334,9 @@ static int transport_error(registry_client *c, const reg_request *q, CURLcode rc
 {
   const char *detail = errbuf[0] ? errbuf : curl_easy_strerror(rc);
   const char *url = q->url;
+  if (rc == CURLE_ABORTED_BY_CALLBACK)
+    return crio_err_set(err, CRIO_E_UNAVAILABLE, "%s %s: cancelled (crio is stopping)", q->method,
+                        url);
   if (rc == CURLE_PEER_FAILED_VERIFICATION)
     return crio_err_set(err, CRIO_E_UNAVAILABLE,
                         "%s %s: the TLS certificate of %s is not trusted (%s): add its CA to "
@@ -363,7 +389,7 @@ int reg_http_perform(registry_client *c, const reg_request *q, reg_response *res
     x.too_large = false;
     resp->attempts = attempt + 1;
     rc = perform_redirects(c, h, &x, errbuf);
-    if (x.sink_rc < 0 || x.too_large || !may_retry(q, resp, rc, attempt))
+    if (x.sink_rc < 0 || x.too_large || cancelled(c) || !may_retry(q, resp, rc, attempt))
       break;
     backoff(attempt);
   }

@@ -54,6 +54,7 @@ struct registry_client {
   char *auth_file;
   char *certs_dir;
   char *user_agent;
+  int cancel_fd;   /* registry_opts.cancel_fd; <= 0: none */
   char *ca_blob;   /* system CAs + certs.d *.crt (PEM), or NULL: curl's default */
   size_t ca_blob_len;
   char *client_cert;

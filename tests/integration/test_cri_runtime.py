@@ -291,3 +291,48 @@ def test_stop_does_not_wait_for_an_exec(d, tmp_path):
     r = d.cri.call("ExecSync", message("ExecSyncRequest")(container_id=cid, cmd=["ps", "-o",
                    "args"], timeout=10), "ExecSyncResponse")
     assert "sleep 300" not in r.stdout.decode()
+
+
+def test_stop_cancels_a_pull_in_flight(d):
+    """A registry that accepts connections and never answers: the pull would
+    hang for minutes (stall detection, retries); stopping the daemon ends it."""
+    import socket
+    import threading
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    conns = []
+    stop = threading.Event()
+
+    def accept():
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conns.append(srv.accept()[0])   # held open, never answered
+            except OSError:
+                pass
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    try:
+        port = srv.getsockname()[1]
+        fn = d.cri.channel.unary_unary(
+            f"/{IMAGES}/PullImage", request_serializer=lambda m: m.SerializeToString(),
+            response_deserializer=message("PullImageResponse").FromString)
+        req = message("PullImageRequest")(image=message("ImageSpec")(image=f"127.0.0.1:{port}/x:1"))
+        pull = fn.future(req, timeout=600)
+        deadline = time.time() + 10
+        while not conns:
+            assert time.time() < deadline, "the pull never reached the registry"
+            time.sleep(0.05)
+        assert not pull.done()
+        assert d.stop(timeout=20) == 0, d.logs()
+        with pytest.raises(grpc.RpcError):
+            pull.result(timeout=20)
+        assert "cancelled (crio is stopping)" in d.logs()
+    finally:
+        stop.set()
+        t.join(5)
+        for c in conns:
+            c.close()
+        srv.close()
+        d.start()
