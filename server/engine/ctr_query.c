@@ -127,12 +127,33 @@ static int ctr_matches(engine *e, const engine_container *c, const char *f, bool
   return 0;
 }
 
+static bool all_hex(const char *s, size_t min, size_t max)
+{
+  size_t n = strspn(s, "0123456789abcdef");
+  return s[n] == '\0' && n >= min && n <= max;
+}
+
+/* Filters the store can apply itself, so rows that cannot match are never
+ * converted: a full pod ID, an ID prefix. They are still checked after. */
+static void pushdown_filters(const engine_filter *f, store_container_filter *sf)
+{
+  for (size_t i = 0; f && i < f->n_filters; i++) {
+    const char *v = f->filters[i];
+    if (strncmp(v, "pod=", 4) == 0 && all_hex(v + 4, 64, 64))
+      sf->pod_id = v + 4;
+    else if (strncmp(v, "id=", 3) == 0 && all_hex(v + 3, 1, 64))
+      sf->id_prefix = v + 3;
+  }
+}
+
 int engine_container_list(engine *e, bool all, bool size, const engine_filter *f,
                           engine_containers *out, crio_err **err)
 {
   memset(out, 0, sizeof *out);
   store_containers rows = { 0 };
-  if (store_container_list(e->store, NULL, &rows, err) < 0)
+  store_container_filter sf = { 0 };
+  pushdown_filters(f, &sf);
+  if (store_container_list(e->store, &sf, &rows, err) < 0)
     return -1;
   out->items = xzalloc((rows.n + 1) * sizeof *out->items);
   int r = 0;
