@@ -8,24 +8,18 @@
 #include "util/cleanup.h"
 
 /* The image config's User: a numeric uid ("1000", "1000:1000") or a name. */
-static void image_user(Runtime__V1__Image *m, const char *config)
+static void image_user(Runtime__V1__Image *m, const char *user)
 {
-  json_t *cfg = config ? json_loads(config, 0, NULL) : NULL;
-  const char *user = json_string_value(json_object_get(json_object_get(cfg, "config"), "User"));
-  if (user && *user) {
-    char *end = NULL;
-    long long uid = strtoll(user, &end, 10);
-    if (end != user && (*end == '\0' || *end == ':')) {
-      m->uid = NEW_MSG(Runtime__V1__Int64Value, runtime__v1__int64_value__init);
-      m->uid->value = uid;
-    } else {
-      size_t len = strcspn(user, ":");
-      m->username = xmalloc(len + 1);
-      memcpy(m->username, user, len);
-      m->username[len] = '\0';
-    }
+  if (cri_empty(user))
+    return;
+  char *end = NULL;
+  long long uid = strtoll(user, &end, 10);
+  if (end != user && (*end == '\0' || *end == ':')) {
+    m->uid = NEW_MSG(Runtime__V1__Int64Value, runtime__v1__int64_value__init);
+    m->uid->value = uid;
+  } else {
+    m->username = xasprintf("%.*s", (int) strcspn(user, ":"), user);
   }
-  json_decref(cfg);
 }
 
 static Runtime__V1__Image *image_to_cri(const engine_image *img)
@@ -35,7 +29,7 @@ static Runtime__V1__Image *image_to_cri(const engine_image *img)
   m->repo_tags = cri_strv_dup(&img->repo_tags, &m->n_repo_tags);
   m->repo_digests = cri_strv_dup(&img->repo_digests, &m->n_repo_digests);
   m->size = img->size > 0 ? (uint64_t)img->size : 0;
-  image_user(m, img->config);
+  image_user(m, img->user);
   if (!m->username)
     m->username = xstrdup("");
   m->spec = NEW_MSG(Runtime__V1__ImageSpec, runtime__v1__image_spec__init);

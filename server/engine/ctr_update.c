@@ -12,21 +12,19 @@
 
 static int resources_check(const engine_resources *r, crio_err **err)
 {
-  static const struct {
+  const struct {
     const char *name;
-    size_t offset;
+    int64_t value;
   } fields[] = {
-      {"cpu_shares", offsetof(engine_resources, cpu_shares)},
-      {"cpu_quota", offsetof(engine_resources, cpu_quota)},
-      {"cpu_period", offsetof(engine_resources, cpu_period)},
-      {"memory_limit", offsetof(engine_resources, memory_limit)},
+    { "cpu_shares", r->cpu_shares },
+    { "cpu_quota", r->cpu_quota },
+    { "cpu_period", r->cpu_period },
+    { "memory_limit", r->memory_limit },
   };
-  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-    int64_t v = *(const int64_t *)((const char *)r + fields[i].offset);
-    if (v < 0)
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    if (fields[i].value < 0)
       return crio_err_set(err, CRIO_E_INVALID, "resources: %s %lld is negative", fields[i].name,
-                          (long long)v);
-  }
+                          (long long) fields[i].value);
   return 0;
 }
 

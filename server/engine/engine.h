@@ -145,6 +145,7 @@ typedef struct engine_image {
   char *os;
   char *arch;
   char *variant;
+  char *user;               /* config.User ("name", "uid", "uid:gid", ...), "" when unset */
   engine_strv label_keys;   /* config.Labels, parallel to label_values */
   engine_strv label_values;
   char *manifest_media_type;

@@ -145,6 +145,7 @@ void engine_image_from_store(const store_image *s, engine_image *out)
   out->os = json_str_or(cfg, "os", "");
   out->arch = json_str_or(cfg, "architecture", "");
   out->variant = json_str_or(cfg, "variant", "");
+  out->user = json_str_or(json_object_get(cfg, "config"), "User", "");
   out->manifest_media_type = json_str_or(man, "mediaType", "application/vnd.oci.image.manifest.v1+json");
   const char *k;
   json_t *v;
@@ -167,7 +168,8 @@ void engine_image_from_store(const store_image *s, engine_image *out)
 void engine_image_clear(engine_image *img)
 {
   char **strings[] = { &img->id, &img->digest, &img->created, &img->os, &img->arch,
-                       &img->variant, &img->manifest_media_type, &img->manifest, &img->config };
+                       &img->variant, &img->manifest_media_type, &img->manifest, &img->config,
+                       &img->user };
   for (size_t i = 0; i < ARRAY_SIZE(strings); i++)
     free(*strings[i]);
   engine_strv_clear(&img->repo_tags);
