@@ -15,7 +15,7 @@ from cri_helpers import (EXITED, NOTREADY, READY, RUNNING, cri_daemon, ctr_call,
                          list_ctrs, list_pods, pod_status, remove_pod, run_pod, stop_pod,
                          wait_state)
 from ctr_helpers import assert_nothing_left, cgroup_dir, mounts_under
-from test_network import bridge_conf
+from net_helpers import bridge_conf
 
 
 def conmon_pids(ctr_id):
